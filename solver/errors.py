@@ -1,0 +1,23 @@
+"""Errors that lamina reports to the user.
+
+An :class:`InputError` is bad input (case file, surface file, mesh, CLI flag): the CLI prints its
+one-line message and exits with code 2. Its message names the field or file, the value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INPUT = 2
+
+
+class InputError(ValueError):
+    """Bad user input; the message is one line naming the field or file, the value, what is allowed."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+
+class SolveError(RuntimeError):
+    """A solve that did not converge; the case ends marked failed, never with valid-looking results."""
