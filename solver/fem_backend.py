@@ -1,0 +1,36 @@
+"""Import DOLFINx and PETSc in the order the PyPI wheel needs.
+
+The `dolfinx-solver-real` wheel ships its own MPI and PETSc libraries and must be imported before
+`dolfinx`, `petsc4py` or `mpi4py` so that they find them. On clusters DOLFINx comes from spack or
+conda with the system MPI and the wheel is absent: then nothing extra is imported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+
+def prepare() -> bool:
+    """Import `dolfinx_solver` when it is installed; return whether it was."""
+    if importlib.util.find_spec("dolfinx_solver") is None:
+        return False
+    import dolfinx_solver  # noqa: F401
+
+    return True
+
+
+def import_dolfinx():
+    """Return the `dolfinx` module, with `dolfinx.fem.petsc` imported (collective set-up on all ranks)."""
+    prepare()
+    import dolfinx
+    import dolfinx.fem.petsc  # noqa: F401
+
+    return dolfinx
+
+
+def comm_world():
+    """MPI.COMM_WORLD, imported after the wheel's libraries are in place."""
+    prepare()
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
