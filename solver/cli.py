@@ -1,0 +1,163 @@
+"""The ``lamina`` command line: a thin layer over :mod:`solver.run` and friends.
+
+``main(argv) -> int``; exit codes: 0 success, 1 a case failed, 2 bad input (one line on stderr).
+Logging goes to stderr on rank 0 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from solver.errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK, InputError, SolveError
+
+log = logging.getLogger("lamina")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2) instead of usage + message."""
+
+    def error(self, message):  # noqa: D401 - argparse API
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _comm():
+    """MPI.COMM_WORLD when mpi4py is importable (after the wheel's libraries), else None."""
+    try:
+        from solver.fem_backend import comm_world
+
+        return comm_world()
+    except Exception:
+        return None
+
+
+def _setup_logging(comm, verbose: bool) -> None:
+    rank = 0 if comm is None else comm.rank
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("lamina: %(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel((logging.DEBUG if verbose else logging.INFO) if rank == 0 else logging.ERROR)
+
+
+def _load_case(path: str | None):
+    from solver import config
+
+    return config.default_case() if path is None else config.load(path)
+
+
+def cmd_validate(args, comm) -> int:
+    case = _load_case(args.case)
+    if _rank(comm) == 0:
+        print(f"{args.case}: valid case '{case.name}'")
+    return EXIT_OK
+
+
+def cmd_show_default(args, comm) -> int:
+    from solver import config
+
+    if _rank(comm) == 0:
+        sys.stdout.write(config.to_toml(config.default_case(), comments=True))
+    return EXIT_OK
+
+
+def cmd_version(args, comm) -> int:
+    from solver.io import versions
+
+    v = versions()
+    if comm is not None:
+        from mpi4py import MPI
+
+        v["mpi_size"] = str(comm.size)
+        v.setdefault("mpi", " ".join(MPI.Get_library_version().splitlines()[0].split()))
+    if _rank(comm) == 0:
+        for k, val in v.items():
+            print(f"{k:8s} {val}")
+    return EXIT_OK
+
+
+def _out_dir(args, case) -> Path:
+    return Path(args.out) if args.out else Path("runs") / case.name
+
+
+def cmd_run(args, comm) -> int:
+    from solver.run import run_case
+
+    case = _load_case(args.case)
+    out = _out_dir(args, case)
+    log.info("case '%s' -> %s", case.name, out)
+    results = run_case(case, out, comm, argv=["lamina", *args.argv])
+    log.info("done: %s (stages %s)", out, ", ".join(results["output"]["stages_completed"]))
+    return EXIT_OK
+
+
+def cmd_surface(args, comm) -> int:
+    from solver.run import run_case
+
+    case = _load_case(args.case)
+    out = _out_dir(args, case)
+    results = run_case(case, out, comm, argv=["lamina", *args.argv], stages=("surface",))
+    st = results["output"]["surface"]["statistics"]
+    if _rank(comm) == 0:
+        keys = ("Sq", "Sa", "Sz", "Ssk", "Sku", "Sdq", "Sdr", "hurst", "correlation_ratio", "flatness")
+        print(" ".join(f"{k}={st[k]:.4g}" for k in keys if k in st and st[k] is not None))
+        print(f"written: {out}")
+    return EXIT_OK
+
+
+def _rank(comm) -> int:
+    return 0 if comm is None else comm.rank
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="lamina", description="Pressed lithium | collector interface solver.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a case (the built-in default without CASE)")
+    r.add_argument("case", nargs="?", help="case file (TOML)")
+    r.add_argument("--out", help="run folder (default: runs/<case name>)")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("surface", help="generate/import a surface and write its statistics")
+    s.add_argument("case", nargs="?", help="case file (TOML)")
+    s.add_argument("--out", help="run folder (default: runs/<case name>)")
+    s.set_defaults(func=cmd_surface)
+
+    v = sub.add_parser("validate", help="check a case file")
+    v.add_argument("case", help="case file (TOML)")
+    v.set_defaults(func=cmd_validate)
+
+    d = sub.add_parser("show-default", help="print the built-in default case")
+    d.set_defaults(func=cmd_show_default)
+
+    ver = sub.add_parser("version", help="versions of lamina, DOLFINx, PETSc, MPI, numba")
+    ver.set_defaults(func=cmd_version)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    comm = None
+    try:
+        args = build_parser().parse_args(argv)
+        args.argv = argv
+        comm = _comm()
+        _setup_logging(comm, args.verbose)
+        return args.func(args, comm)
+    except InputError as e:
+        if _rank(comm) == 0:
+            print(f"lamina: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except SolveError as e:
+        if _rank(comm) == 0:
+            print(f"lamina: failed: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The only module that writes: run folders, results.json, arrays, figures.
+
+Run-folder convention (every command that produces results uses it)::
+
+    DIR/
+      case.toml       the resolved case (every default filled in)
+      results.json    {"input": resolved case, "output": results, "provenance": versions, seed, ...}
+      surface.npy     fields and maps (.npy, ParaView files)
+      *.png           figures
+      DONE            written last: the folder is complete
+      FAILED          instead of DONE and results.json when the case failed: {"reason": ...}
+
+Each file is written under a temporary name and renamed into place, so a reader sees either the
+old file or the whole new one. ``DONE`` is removed first when a folder is reused and written last,
+so a folder without ``DONE`` is never a result. Only rank 0 writes; every rank calls the methods
+(they end in a barrier), which keeps collectives aligned.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from solver.errors import InputError
+
+DONE = "DONE"
+FAILED = "FAILED"
+RESULTS = "results.json"
+CASE = "case.toml"
+
+
+def _jsonable(obj):
+    """Convert numpy scalars/arrays and non-finite floats into strict JSON values."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def dumps_json(obj) -> str:
+    return json.dumps(_jsonable(obj), indent=1, allow_nan=False) + "\n"
+
+
+class RunFolder:
+    """A run folder written by rank 0 of ``comm`` (or by this process when ``comm`` is None)."""
+
+    def __init__(self, path: str | Path, comm=None):
+        self.path = Path(path)
+        self.comm = comm
+        self.rank = 0 if comm is None else comm.rank
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def begin(self, case_toml: str) -> None:
+        """Create the folder, drop stale markers and results, write the resolved case."""
+        if self.rank == 0:
+            if self.path.exists() and not self.path.is_dir():
+                raise InputError(f"--out '{self.path}': exists and is not a folder")
+            self.path.mkdir(parents=True, exist_ok=True)
+            for stale in (DONE, FAILED, RESULTS):
+                (self.path / stale).unlink(missing_ok=True)
+            atomic_write_bytes(self.path / CASE, case_toml.encode())
+        self._barrier()
+
+    def finish(self, results: dict) -> None:
+        """Write results.json, then DONE (last)."""
+        if self.rank == 0:
+            atomic_write_bytes(self.path / RESULTS, dumps_json(results).encode())
+            atomic_write_bytes(self.path / DONE, (datetime.now(timezone.utc).isoformat() + "\n").encode())
+        self._barrier()
+
+    def fail(self, reason: str, stage: str = "") -> None:
+        """Mark the case failed; results.json and DONE are absent, so nothing looks valid."""
+        if self.rank == 0:
+            self.path.mkdir(parents=True, exist_ok=True)
+            for stale in (DONE, RESULTS):
+                (self.path / stale).unlink(missing_ok=True)
+            atomic_write_bytes(self.path / FAILED, dumps_json({"reason": reason, "stage": stage}).encode())
+        self._barrier()
+
+    # -- content ------------------------------------------------------------------------------
+    def write_json(self, name: str, obj) -> None:
+        if self.rank == 0:
+            atomic_write_bytes(self.path / name, dumps_json(obj).encode())
+
+    def save_array(self, name: str, array: np.ndarray) -> None:
+        if self.rank == 0:
+            buf = _io.BytesIO()
+            np.save(buf, np.asarray(array))
+            atomic_write_bytes(self.path / name, buf.getvalue())
+
+    def save_figure(self, name: str, fig) -> None:
+        """Save a matplotlib figure as PNG (rank 0) and close it."""
+        if self.rank == 0:
+            buf = _io.BytesIO()
+            fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+            atomic_write_bytes(self.path / name, buf.getvalue())
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+    def _barrier(self):
+        if self.comm is not None and self.comm.size > 1:
+            self.comm.barrier()
+
+
+def folder_status(path: str | Path) -> str:
+    """``"done"``, ``"failed"``, ``"incomplete"`` (started, neither marker) or ``"pending"``."""
+    path = Path(path)
+    if (path / DONE).exists() and (path / RESULTS).exists():
+        return "done"
+    if (path / FAILED).exists():
+        return "failed"
+    if path.exists() and any(path.iterdir()):
+        return "incomplete"
+    return "pending"
+
+
+def read_results(path: str | Path) -> dict:
+    """results.json of a complete run folder."""
+    path = Path(path)
+    if folder_status(path) != "done":
+        raise InputError(f"run folder '{path}': not complete (no {DONE})")
+    return json.loads((path / RESULTS).read_text())
+
+
+# ---------------------------------------------------------------------------------------------
+# provenance
+
+
+def versions() -> dict[str, str]:
+    """Versions of lamina and the stack (DOLFINx and PETSc only if importable)."""
+    import numba
+    import scipy
+
+    import solver
+
+    out = {
+        "lamina": solver.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "numba": numba.__version__,
+    }
+    try:
+        from solver.fem_backend import import_dolfinx
+
+        dolfinx = import_dolfinx()
+        from mpi4py import MPI
+        from petsc4py import PETSc
+
+        out["dolfinx"] = dolfinx.__version__
+        out["petsc"] = ".".join(str(v) for v in PETSc.Sys.getVersion())
+        out["mpi4py"] = sys.modules["mpi4py"].__version__
+        out["mpi"] = " ".join(MPI.Get_library_version().splitlines()[0].split())
+    except Exception as e:  # the core works without DOLFINx; say so instead of failing
+        out["dolfinx"] = f"not available ({type(e).__name__}: {e})"
+    return out
+
+
+def git_commit() -> str | None:
+    """The git commit of the lamina source tree (with ``-dirty``), or None outside a checkout."""
+    src = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(src), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return head.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def provenance(*, seed: int, mpi_size: int, wall_time_s: float, started: float,
+               argv: list[str] | None = None) -> dict:
+    return {
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "seed": seed,
+        "mpi_size": mpi_size,
+        "wall_time_s": wall_time_s,
+        "started": datetime.fromtimestamp(started, timezone.utc).isoformat(),
+        "finished": datetime.now(timezone.utc).isoformat(),
+        "host": socket.gethostname(),
+        "command": argv,
+    }
+
+
+def now() -> float:
+    return time.time()
