@@ -168,6 +168,10 @@ class SurfaceConfig:
                     and self.short_cutoff >= self.long_cutoff):
                 raise FieldError("short_cutoff", self.short_cutoff,
                                  f"must be < long_cutoff = {self.long_cutoff:g} m")
+            if self.kurtosis < self.skewness**2 + 1:
+                raise FieldError("kurtosis", self.kurtosis,
+                                 f"must be >= skewness^2 + 1 = {self.skewness**2 + 1:g} "
+                                 "(no distribution has a lower kurtosis)")
             dx = max(s / n for s, n in zip(self.physical_sizes, self.nb_grid_pts))
             if self.short_cutoff is not None and self.short_cutoff < 2 * dx:
                 raise FieldError("short_cutoff", self.short_cutoff,

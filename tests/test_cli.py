@@ -1,0 +1,167 @@
+"""The command line end to end: exit codes, one-line errors, run folders.
+
+Every malformed case file and surface file must end in exit code 2 with a one-line message naming
+the offending key or file, and leave no run folder that looks complete.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.cli import main
+
+SURF = '[surface]\n'
+BAD_CASES = [
+    # (id, case text, text the message must contain)
+    ("hurst-too-big", SURF + "hurst = 1.5\n", "surface.hurst"),
+    ("hurst-zero", SURF + "hurst = 0.0\n", "surface.hurst"),
+    ("hurst-nan", SURF + "hurst = nan\n", "surface.hurst"),
+    ("hurst-string", SURF + 'hurst = "high"\n', "surface.hurst"),
+    ("typo-key", SURF + "hurts = 0.5\n", "surface.hurts"),
+    ("unknown-section", "[pressure]\nmean = 1e6\n", "pressure"),
+    ("unknown-top-key", "sead = 3\n", "sead"),
+    ("grid-too-small", SURF + "nb_grid_pts = [4, 4]\n", "surface.nb_grid_pts"),
+    ("grid-one-entry", SURF + "nb_grid_pts = [256]\n", "surface.nb_grid_pts"),
+    ("grid-float", SURF + "nb_grid_pts = [256.5, 256]\n", "surface.nb_grid_pts[0]"),
+    ("size-negative", SURF + "physical_sizes = [-1e-4, 1e-4]\n", "surface.physical_sizes"),
+    ("size-zero", SURF + "physical_sizes = [0.0, 1e-4]\n", "surface.physical_sizes"),
+    ("size-inf", SURF + "physical_sizes = [inf, 1e-4]\n", "surface.physical_sizes"),
+    ("rms-negative", SURF + "rms_height = -1e-6\n", "surface.rms_height"),
+    ("rms-both", SURF + "rms_height = 1e-6\nrms_slope = 0.1\n", "surface.rms_height"),
+    ("cutoffs-crossed", SURF + "short_cutoff = 6e-5\nlong_cutoff = 5e-5\n", "surface.short_cutoff"),
+    ("cutoff-below-grid", SURF + "short_cutoff = 1e-7\n", "surface.short_cutoff"),
+    ("kind-unknown", SURF + 'kind = "fractal"\n', "surface.kind"),
+    ("rolloff-range", SURF + "rolloff = 2.0\n", "surface.rolloff"),
+    ("ratio-below-one", SURF + "correlation_ratio = 0.5\n", "surface.correlation_ratio"),
+    ("lay-angle-range", SURF + "lay_angle_deg = 400.0\n", "surface.lay_angle_deg"),
+    ("kurtosis-range", SURF + "kurtosis = 0.5\n", "surface.kurtosis"),
+    ("seed-negative", "seed = -3\n", "seed"),
+    ("seed-float", "seed = 1.5\n", "seed"),
+    ("seed-string", 'seed = "abc"\n', "seed"),
+    ("name-int", "name = 5\n", "name"),
+    ("plots-string", '[output]\nplots = "yes"\n', "output.plots"),
+    ("surface-not-table", "surface = 5\n", "surface"),
+    ("invalid-toml", "[surface\nhurst = 0.5\n", "case.toml"),
+    ("sinusoid-no-amplitude", SURF + 'kind = "sinusoid_1d"\nwavelength = 1e-4\n', "surface.amplitude"),
+    ("sinusoid-bad-wavelength", SURF + 'kind = "sinusoid_1d"\namplitude = 1e-6\nwavelength = 3e-5\n',
+     "surface.wavelength"),
+    ("paraboloid-no-radius", SURF + 'kind = "paraboloid"\n', "surface.radius"),
+    ("measured-no-file", SURF + 'kind = "measured"\nunit = "um"\n', "surface.file"),
+    ("crop-crossed", SURF + 'kind = "measured"\nfile = "x.npy"\nunit = "um"\ncrop = [5e-5, 1e-5, 0.0, 1e-5]\n',
+     "surface.crop"),
+    ("detrend-unknown", SURF + 'detrend = "cubic"\n', "surface.detrend"),
+    ("flatness-negative", "[statistics]\nflatness_cutoff = -1e-5\n", "statistics.flatness_cutoff"),
+    ("non-gaussian-impossible", SURF + "skewness = 2.0\nkurtosis = 3.0\n", "surface.kurtosis"),
+]
+
+
+def _run_expect_input_error(capsys, argv, must_contain, out_dir: Path):
+    rc = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert rc == 2, err
+    assert "\n" not in err, f"message is not one line: {err!r}"
+    assert must_contain in err, f"{must_contain!r} not in {err!r}"
+    assert not (out_dir / "DONE").exists() and not (out_dir / "results.json").exists()
+
+
+@pytest.mark.parametrize("name, text, key", BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_malformed_case_exits_2(tmp_path, capsys, name, text, key):
+    case = tmp_path / "case.toml"
+    case.write_text(text)
+    out = tmp_path / "run"
+    _run_expect_input_error(capsys, ["run", str(case), "--out", str(out)], key, out)
+    assert not out.exists(), "an input error must not create the run folder"
+    _run_expect_input_error(capsys, ["validate", str(case)], key, out)
+
+
+def test_malformed_case_files_are_distinct_and_many():
+    assert len({t for _, t, _ in BAD_CASES}) == len(BAD_CASES) >= 30
+
+
+@pytest.mark.parametrize("variant", ["missing", "directory", "not-utf8"])
+def test_unreadable_case_file(tmp_path, capsys, variant):
+    case = tmp_path / "case.toml"
+    if variant == "directory":
+        case.mkdir()
+    elif variant == "not-utf8":
+        case.write_bytes(b"\xff\xfe\x00[surface]")
+    _run_expect_input_error(capsys, ["run", str(case), "--out", str(tmp_path / "run")], "case.toml",
+                            tmp_path / "run")
+
+
+def test_bad_surface_files_exit_2(tmp_path, capsys):
+    from bad_surfaces import write_bad_surface_files
+
+    pairs = write_bad_surface_files(tmp_path)
+    assert len(pairs) >= 15
+    for desc, surface in pairs:
+        case = tmp_path / f"case-{abs(hash(desc))}.toml"
+        lines = ["[surface]"]
+        for k, v in surface.items():
+            lines.append(f"{k} = {json.dumps(v)}")
+        case.write_text("\n".join(lines) + "\n")
+        out = tmp_path / f"run-{abs(hash(desc))}"
+        rc = main(["run", str(case), "--out", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert rc == 2, (desc, err)
+        assert "\n" not in err, (desc, err)
+        named = [str(Path(surface.get("file", "")).name)] + ["surface."]
+        assert any(n and n in err for n in named), (desc, err)
+        assert not (out / "DONE").exists() and not (out / "results.json").exists(), desc
+
+
+def test_bad_cli_flags_exit_2(capsys):
+    for argv in (["frobnicate"], ["run", "--bogus"], [], ["validate"]):
+        rc = main(argv)
+        err = capsys.readouterr().err.strip()
+        assert rc == 2 and "\n" not in err, (argv, err)
+
+
+def test_show_default_is_a_valid_case(tmp_path, capsys):
+    assert main(["show-default"]) == 0
+    text = capsys.readouterr().out
+    (tmp_path / "d.toml").write_text(text)
+    assert main(["validate", str(tmp_path / "d.toml")]) == 0
+
+
+def test_version_lists_the_stack(capsys):
+    assert main(["version"]) == 0
+    out = capsys.readouterr().out
+    for name in ("lamina", "dolfinx", "petsc", "mpi", "numba"):
+        assert any(line.split()[0] == name for line in out.splitlines()), name
+
+
+def test_run_default_writes_complete_folder(tmp_path):
+    out = tmp_path / "demo"
+    assert main(["run", "--out", str(out)]) == 0
+    assert (out / "DONE").exists()
+    res = json.loads((out / "results.json").read_text())
+    assert set(res) == {"input", "output", "provenance"}
+    assert res["input"]["surface"]["hurst"] == 0.8
+    prov = res["provenance"]
+    for k in ("versions", "git_commit", "seed", "mpi_size", "wall_time_s"):
+        assert k in prov
+    st = res["output"]["surface"]["statistics"]
+    assert abs(st["Sq"] - 5e-7) / 5e-7 < 1e-10
+    for png in ("surface.png", "psd.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    h = np.load(out / "surface.npy")
+    assert h.shape == (256, 256)
+    # same seed -> identical map; the folder is reused cleanly
+    assert main(["surface", "--out", str(out)]) == 0
+    assert np.array_equal(np.load(out / "surface.npy"), h)
+    assert not list(out.glob(".*tmp*")), "temporary files left behind"
+
+
+def test_console_script_exit_code(tmp_path):
+    exe = Path(sys.executable).with_name("lamina")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[surface]\nhurst = 2.0\n")
+    p = subprocess.run([str(exe), "validate", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "surface.hurst" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "solver", "validate", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2
