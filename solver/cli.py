@@ -135,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("version", help="versions of lamina, DOLFINx, PETSc, MPI, numba")
     ver.set_defaults(func=cmd_version)
+
+    # Subcommands owned by other modules: each module's register_cli(sub) adds its parsers,
+    # with set_defaults(func=...) taking (args, comm) -> int.
+    import importlib
+    import importlib.util
+
+    for mod in ("solver.sweep", "solver.benchreport"):
+        if importlib.util.find_spec(mod) is not None:
+            importlib.import_module(mod).register_cli(sub)
     return p
 
 
