@@ -4,7 +4,7 @@
 # pyenv-installed 3.12.
 
 VENV    ?= .venv
-EXTRAS  ?= dolfinx,test
+EXTRAS  ?= dolfinx,sweep,test
 PY       = $(VENV)/bin/python
 OUT     ?= runs/demo
 
