@@ -36,7 +36,7 @@ from solver.errors import InputError
 # field helpers
 
 
-def param(default, *, unit: str, doc: str, check=None, unset_if: str | None = None):
+def param(default, *, unit: str, doc: str, check=None, unset_if=None):
     """A case-file field with its unit, documentation and range check.
 
     Args:
@@ -44,8 +44,8 @@ def param(default, *, unit: str, doc: str, check=None, unset_if: str | None = No
         unit: SI unit of the value, ``"1"`` for dimensionless, ``"-"`` for text/flags.
         doc: one-line meaning shown by ``lamina show-default``.
         check: callable ``value -> str | None`` returning what is allowed when the value is bad.
-        unset_if: name of a sibling field; when the file sets that one and not this, this
-            field's default is dropped (None), e.g. rms_height when rms_slope is given.
+        unset_if: when the file does not set this field and ``unset_if(table)`` is true, the
+            default is dropped (None), e.g. rms_height when rms_slope is given.
     """
     md = {"unit": unit, "doc": doc, "check": check, "unset_if": unset_if}
     if isinstance(default, (list, dict)):
@@ -110,14 +110,16 @@ class SurfaceConfig:
         doc="self_affine | flat | sinusoid_1d | sinusoid_2d | paraboloid | measured")
     nb_grid_pts: tuple[int, int] = param(
         (256, 256), unit="1", doc="grid points (nx, ny) of the height map", check=grid_pts)
-    physical_sizes: tuple[float, float] = param(
-        (1e-4, 1e-4), unit="m", doc="patch size (Lx, Ly)", check=positive)
+    physical_sizes: tuple[float, float] | None = param(
+        (1e-4, 1e-4), unit="m", doc="patch size (Lx, Ly); measured maps: required for plain "
+        "matrices, else taken from the instrument file", check=positive,
+        unset_if=lambda t: t.get("kind") == "measured")
     hurst: float = param(
         0.8, unit="1", doc="Hurst exponent H of the self-affine PSD C(q) ~ q^(-2(1+H))",
         check=in_range(0.0, 1.0, lo_open=True))
     rms_height: float | None = param(
         5e-7, unit="m", doc="target rms height Sq (exactly one of rms_height, rms_slope)",
-        check=positive, unset_if="rms_slope")
+        check=positive, unset_if=lambda t: "rms_slope" in t)
     rms_slope: float | None = param(
         None, unit="1", doc="target rms slope Sdq (exactly one of rms_height, rms_slope)",
         check=positive)
@@ -319,8 +321,8 @@ def _build(cls, table: Any, path: str):
     for name, f in fields.items():
         key = _join(path, name)
         if name not in table:
-            other = f.metadata.get("unset_if")
-            if other is not None and other in table:
+            unset_if = f.metadata.get("unset_if")
+            if unset_if is not None and unset_if(table):
                 kwargs[name] = None
             continue
         tp = hints[name]
