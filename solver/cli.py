@@ -87,7 +87,7 @@ def cmd_run(args, comm) -> int:
 
     case = _load_case(args.case)
     out = _out_dir(args, case)
-    log.info("case '%s' -> %s", case.name, out)
+    log.debug("case %r -> %s", case.name, out)
     results = run_case(case, out, comm, argv=["lamina", *args.argv])
     log.info("done: %s (stages %s)", out, ", ".join(results["output"]["stages_completed"]))
     return EXIT_OK

@@ -83,21 +83,31 @@ class RunFolder:
         self.rank = 0 if comm is None else comm.rank
 
     # -- life cycle ---------------------------------------------------------------------------
-    def begin(self, case_toml: str) -> None:
-        """Create the folder, drop stale markers and results, write the resolved case."""
+    def begin(self, case_toml: str | None = None) -> None:
+        """Create the folder, drop stale markers and results, write the resolved case (if given).
+
+        Without ``case_toml`` the folder is not a case's (e.g. a ``lamina bench`` report): only
+        the markers and results are dropped.
+        """
         if self.rank == 0:
             if self.path.exists() and not self.path.is_dir():
                 raise InputError(f"--out '{self.path}': exists and is not a folder")
             self.path.mkdir(parents=True, exist_ok=True)
             for stale in (DONE, FAILED, RESULTS):
                 (self.path / stale).unlink(missing_ok=True)
-            atomic_write_bytes(self.path / CASE, case_toml.encode())
+            if case_toml is not None:
+                atomic_write_bytes(self.path / CASE, case_toml.encode())
         self._barrier()
 
     def finish(self, results: dict) -> None:
         """Write results.json, then DONE (last)."""
         if self.rank == 0:
             atomic_write_bytes(self.path / RESULTS, dumps_json(results).encode())
+        self.mark_done()
+
+    def mark_done(self) -> None:
+        """Write DONE (a UTC time stamp): call it last, after every other file is in place."""
+        if self.rank == 0:
             atomic_write_bytes(self.path / DONE, (datetime.now(timezone.utc).isoformat() + "\n").encode())
         self._barrier()
 
@@ -114,6 +124,16 @@ class RunFolder:
     def write_json(self, name: str, obj) -> None:
         if self.rank == 0:
             atomic_write_bytes(self.path / name, dumps_json(obj).encode())
+
+    def write_text(self, name: str, text: str) -> None:
+        """A UTF-8 text file (rank 0), e.g. a report or a log."""
+        if self.rank == 0:
+            atomic_write_bytes(self.path / name, text.encode("utf-8"))
+
+    def remove(self, name: str) -> None:
+        """Remove a file of the folder if present (rank 0), e.g. a stale output before a rerun."""
+        if self.rank == 0:
+            (self.path / name).unlink(missing_ok=True)
 
     def save_array(self, name: str, array: np.ndarray) -> None:
         if self.rank == 0:
