@@ -37,7 +37,8 @@ class Check:
             an upper bound on ``computed`` for ``"max"``, a lower bound for ``"min"``.
         kind: ``"rel"``, ``"abs"``, ``"max"``, ``"min"`` or ``"info"``.
         unit: unit of ``computed`` (SI or ``"1"``).
-        curve: optional ``{"x": [...], "computed": [...], "reference": [...], "xlabel": ..., "ylabel": ...}``.
+        curve: optional ``{"x": [...], "computed": [...], "reference": [...], "xlabel": ...,
+            "ylabel": ..., "logx": bool, "logy": bool}`` drawn in the ``lamina bench`` report.
     """
 
     name: str
