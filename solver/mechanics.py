@@ -1,0 +1,468 @@
+"""Forms and state of the pressed lithium; frictionless contact against the rigid surface.
+
+Physics only: this module builds forms and solver state and reads results back; it never parses
+configurations or writes files.
+
+* Kinematics (:func:`strain_mandel`) and the constitutive law (a map from the Mandel strain vector
+  to the Mandel stress vector, e.g. :func:`linear_stress`) are separate, so that a law evaluated at
+  quadrature points (J2 plasticity, creep in :mod:`solver.laws`) plugs in unchanged. Mandel
+  ordering: plane strain ``(xx, yy, zz, √2xy)``, axisymmetric ``(rr, zz, θθ, √2rz)`` (θ plays
+  the out-of-plane role of z, so the plane-strain laws of :mod:`solver.laws` apply unchanged
+  with a non-zero third component), 3D ``(xx, yy, zz, √2yz, √2xz, √2xy)`` — the orderings of
+  :mod:`solver.laws`. In this basis the double contraction of tensors is the dot product.
+* Contact: the rigid surface ``h`` bounds the vertical displacement of the face nodes,
+  ``u_z ≥ h(x) − z_node`` (gap ``g = z_node + u_z − h(x) ≥ 0``), and the variational inequality is
+  solved by PETSc's reduced-space semismooth Newton (SNES ``vinewtonrsls``) with variable bounds
+  (``−∞``/``+∞`` on every other dof). Frictionless: only the vertical dofs of the face are
+  bounded, tangential ones are free. Small displacements: ``h`` is taken at the reference
+  position of the node.
+* Load: a uniform pressure ``p̄`` on the top face (traction ``−p̄ e_z``). For the blocks used here
+  (thickness several surface wavelengths, or ≥ 20 contact radii), this equals a rigid platen
+  carrying the same mean pressure: the non-uniform part of the field set up by the surface
+  decays away from the face (periodic: as ``exp(−2π z/λ)``, ≈ 1e−8 at ``z = 3λ``; single contact:
+  Saint-Venant), so the top sees a uniform stress either way. For rough surfaces the same
+  holds when the thickness is a few times the longest surface wavelength (long cutoff); for a
+  thin layer the two loadings differ. Pressure control keeps the load as data
+  (pressure control) instead of one extra unknown coupled to every top dof, which would make a
+  dense row and column that hurt the partition and AMG.
+* Lateral faces are symmetry planes (``u_n = 0``): exact for mirror-symmetric surfaces (the
+  benchmarks) and a confined-die approximation of periodicity for general height maps.
+  The axisymmetric axis has ``u_r = 0``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from solver import geometry
+from solver.errors import InputError, SolveError
+from solver.fem_backend import import_dolfinx
+from solver.petsc import CONTACT_VI
+from solver.petsc import apply as apply_options
+
+KINDS = ("plane_strain", "axisymmetric", "3d")
+
+
+# --------------------------------------------------------------------------------------------
+# Material and kinematics
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinearElastic:
+    """Isotropic linear elasticity.
+
+    Attributes:
+        E: Young's modulus (Pa).
+        nu: Poisson ratio (1).
+    """
+
+    E: float
+    nu: float
+
+    def __post_init__(self):
+        if not (math.isfinite(self.E) and self.E > 0):
+            raise InputError(f"E={self.E}: must be a finite Young's modulus > 0 (Pa)")
+        if not (-1.0 < self.nu < 0.5):
+            raise InputError(f"nu={self.nu}: Poisson ratio must lie in (-1, 0.5)")
+
+    @property
+    def mu(self) -> float:
+        return self.E / (2 * (1 + self.nu))
+
+    @property
+    def lmbda(self) -> float:
+        return self.E * self.nu / ((1 + self.nu) * (1 - 2 * self.nu))
+
+    @property
+    def E_star(self) -> float:
+        """Contact modulus against a rigid body, E/(1 − ν²) (Pa)."""
+        return self.E / (1 - self.nu**2)
+
+    @property
+    def stress(self) -> Callable:
+        """The Mandel strain → Mandel stress map of this material."""
+        return linear_stress(self.lmbda, self.mu)
+
+
+def linear_stress(lmbda: float, mu: float) -> Callable:
+    """``σ = λ tr(ε) I + 2 μ ε`` on Mandel vectors (any of the orderings of this module)."""
+    import ufl
+
+    def stress(eps):
+        n = eps.ufl_shape[0]
+        tr = eps[0] + eps[1] + eps[2]
+        one = ufl.as_vector([1.0, 1.0, 1.0] + [0.0] * (n - 3))
+        return lmbda * tr * one + 2 * mu * eps
+
+    return stress
+
+
+def strain_mandel(u, kind: str):
+    """Small-strain tensor of ``u`` as a Mandel vector (ordering in the module docstring)."""
+    import ufl
+
+    s2 = math.sqrt(2.0)
+    if kind == "plane_strain":
+        e = ufl.sym(ufl.grad(u))
+        return ufl.as_vector([e[0, 0], e[1, 1], 0.0, s2 * e[0, 1]])
+    if kind == "axisymmetric":
+        r = ufl.SpatialCoordinate(u.ufl_function_space().mesh)[0]
+        e = ufl.sym(ufl.grad(u))
+        return ufl.as_vector([e[0, 0], e[1, 1], u[0] / r, s2 * e[0, 1]])
+    if kind == "3d":
+        e = ufl.sym(ufl.grad(u))
+        return ufl.as_vector([e[0, 0], e[1, 1], e[2, 2], s2 * e[1, 2], s2 * e[0, 2],
+                              s2 * e[0, 1]])
+    raise InputError(f"kind={kind!r}: allowed {', '.join(KINDS)}")
+
+
+def volume_weight(mesh, kind: str):
+    """Weight of ``dx``/``ds`` integrals: ``2π r`` in axisymmetry (forces in N), else 1."""
+    import ufl
+
+    if kind == "axisymmetric":
+        return 2 * math.pi * ufl.SpatialCoordinate(mesh)[0]
+    return 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# The pressed body
+# --------------------------------------------------------------------------------------------
+
+
+class StepResult(NamedTuple):
+    """Outcome of one converged load step.
+
+    Attributes:
+        pressure: the applied mean pressure (Pa).
+        reason: SNES converged reason (> 0).
+        iterations: Newton (active-set) iterations.
+        linear_iterations: total Krylov iterations (0 or 1 per Newton step with LU).
+    """
+
+    pressure: float
+    reason: int
+    iterations: int
+    linear_iterations: int
+
+
+class ContactState(NamedTuple):
+    """Contact on the face, for the face nodes owned by this rank.
+
+    Attributes:
+        points: reference coordinates of the face nodes, shape ``(n, gdim)`` (m).
+        gap: ``z_node + u_z − h(x)`` (m), ≥ 0 up to the solver tolerance.
+        pressure: contact pressure (Pa): the nodal reaction (residual of the unconstrained
+            problem at the face dof) divided by the nodal (lumped) area.
+        in_contact: ``gap <= tol``.
+        area: nodal area ``∫ φ_i ds`` (m², axisymmetric: with 2πr; 2D: per unit depth, m).
+        fraction: real contact area fraction on the whole face (all ranks), nodal areas of the
+            nodes in contact over the face area.
+        force: total contact force ``Σ pressure·area`` (all ranks; N, or N/m in 2D).
+        tol: the gap tolerance used.
+    """
+
+    points: np.ndarray
+    gap: np.ndarray
+    pressure: np.ndarray
+    in_contact: np.ndarray
+    area: np.ndarray
+    fraction: float
+    force: float
+    tol: float
+
+
+class ContactProblem:
+    """An elastic block pressed onto a rigid surface: forms, unknown, bounds, SNES VI solver.
+
+    Args:
+        block: the meshed block (:mod:`solver.geometry`).
+        surface: heights of the rigid surface (:class:`solver.geometry.SurfaceHeights`, or a
+            callable ``h(x)`` / ``h(x, y)``).
+        stress: map from the Mandel strain vector to the Mandel stress vector (UFL), e.g.
+            ``LinearElastic(E, nu).stress``.
+        prefix: PETSc options prefix of this problem (unique in the programme, ends with ``_``).
+        petsc_options: option preset (:mod:`solver.petsc`); command-line options under the
+            prefix override it.
+        degree: Lagrange degree of the displacement (1: the bound acts at the vertices).
+        force_tol: Newton stops when the residual norm (on the inactive set) falls below
+            ``force_tol`` times the norm of the load vector (or by ``snes_rtol``; a larger
+            ``snes_atol`` given in the options wins).
+
+    Attributes:
+        V, u: the displacement space and unknown.
+        pressure: the applied mean pressure (a ``dolfinx.fem.Constant``, Pa).
+        F: the residual form (UFL); ``problem``: the ``NonlinearProblem``; ``snes``: its SNES.
+        face_dofs: local (unrolled, owned and ghost) indices of the face's vertical dofs.
+        lower: lower bound ``h(x) − z_node`` at ``face_dofs`` (m).
+    """
+
+    def __init__(self, block: geometry.Block, surface, stress: Callable, *,
+                 prefix: str = "lamina_contact_", petsc_options: dict | None = None,
+                 degree: int = 1, force_tol: float = 1e-10):
+        dolfinx = import_dolfinx()
+        import ufl
+        from petsc4py import PETSc
+
+        if block.kind not in KINDS:
+            raise InputError(f"block kind={block.kind!r}: allowed {', '.join(KINDS)}")
+        if not isinstance(surface, geometry.SurfaceHeights):
+            surface = geometry.SurfaceHeights(surface)
+        self.block = block
+        self.surface = surface
+        self.kind = block.kind
+        mesh = block.mesh
+        self.comm = mesh.comm
+        gdim = mesh.geometry.dim
+        tdim = mesh.topology.dim
+        fdim = tdim - 1
+        self.vertical = gdim - 1
+        self.V = V = dolfinx.fem.functionspace(mesh, ("Lagrange", int(degree), (gdim,)))
+        self.u = u = dolfinx.fem.Function(V, name="displacement")
+        v = ufl.TestFunction(V)
+        w = volume_weight(mesh, self.kind)
+        dx = ufl.Measure("dx", domain=mesh)
+        ds = ufl.Measure("ds", domain=mesh, subdomain_data=block.facet_tags)
+        self.pressure = dolfinx.fem.Constant(mesh, PETSc.ScalarType(0.0))
+        ez = ufl.unit_vector(self.vertical, gdim)
+        self.stress = stress
+        self.F = (ufl.dot(stress(strain_mandel(u, self.kind)), strain_mandel(v, self.kind)) * w * dx
+                  + self.pressure * ufl.dot(ez, v) * w * ds(geometry.TOP))
+
+        # Lateral symmetry planes (u_n = 0); the axis of an axisymmetric block (u_r = 0).
+        tags = block.facet_tags
+        lateral = [(geometry.LEFT, 0), (geometry.RIGHT, 0)]
+        if self.kind == "3d":
+            lateral += [(geometry.FRONT, 1), (geometry.BACK, 1)]
+        self.bcs = []
+        for marker, comp in lateral:
+            dofs = dolfinx.fem.locate_dofs_topological(V.sub(comp), fdim, tags.find(marker))
+            self.bcs.append(dolfinx.fem.dirichletbc(PETSc.ScalarType(0.0), dofs, V.sub(comp)))
+
+        # Vertical dofs of the contact face and their bounds.
+        face = tags.find(geometry.BOTTOM)
+        self.face_dofs = dolfinx.fem.locate_dofs_topological(V.sub(self.vertical), fdim, face)
+        bs = V.dofmap.index_map_bs
+        coords = V.tabulate_dof_coordinates()[self.face_dofs // bs]
+        self.face_points = coords[:, :gdim]
+        lateral_xy = [self.face_points[:, i] for i in range(gdim - 1)]
+        self.lower = surface(*lateral_xy) - self.face_points[:, self.vertical]
+        n_owned = V.dofmap.index_map.size_local * bs
+        self._owned = self.face_dofs < n_owned
+        worst = self.comm.allreduce(float(np.max(self.lower, initial=-np.inf)), op=_mpi().MAX)
+        scale = self.comm.allreduce(float(np.max(np.abs(self.lower), initial=0.0)),
+                                    op=_mpi().MAX)
+        self.height_scale = scale if scale > 0 else block.h_face
+        if worst > 1e-9 * self.height_scale:
+            raise InputError(f"surface: rises {worst:.3g} m above the contact face at z = "
+                             f"{block.z_face:.6g} m; place the face at max(h)")
+
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+            self.F, u, bcs=self.bcs, petsc_options_prefix=prefix)
+        self.snes = self.problem.solver
+        # PETSc decides "x is on its bound" with an absolute tolerance (default 1e-8, in the
+        # unknown's units: 10 nm here, more than the displacements): scale it to the surface.
+        options = dict(CONTACT_VI if petsc_options is None else petsc_options)
+        options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
+        apply_options(self.snes, prefix, options)
+        self.prefix = prefix
+        self.loaded = False  # set by the first converged load step
+        # Absolute residual tolerance ∝ the load: the residual of an exactly solved linear step
+        # stalls at round-off (≈ 1e-12 of the load vector's norm), above rtol times the initial
+        # residual of a small load increment. See solve_load_step.
+        self.force_tol = float(force_tol)
+        self._atol0 = float(self.snes.getTolerances()[1])
+        top = self._assemble(dolfinx.fem.form(ufl.dot(ez, v) * w * ds(geometry.TOP)))
+        owned = np.arange(len(top)) < n_owned
+        self._top_norm = math.sqrt(self.comm.allreduce(float(np.sum(top[owned] ** 2)),
+                                                       op=_mpi().SUM))
+        self._xl = self.problem.x.duplicate()
+        self._xu = self.problem.x.duplicate()
+        self._xl.set(PETSc.NINFINITY)
+        self._xu.set(PETSc.INFINITY)
+        with self._xl.localForm() as loc:
+            loc.array[self.face_dofs] = self.lower
+        self.snes.setVariableBounds(self._xl, self._xu)
+
+        # Forms for the contact state: the residual (compiled by the problem) and nodal areas.
+        self._area_form = dolfinx.fem.form(ufl.dot(ez, v) * w * ds(geometry.BOTTOM))
+        area = self._assemble(self._area_form)
+        self._area = area[self.face_dofs]
+        self.face_area = self.comm.allreduce(float(np.sum(self._area[self._owned])),
+                                             op=_mpi().SUM)
+
+    # ----------------------------------------------------------------------------------------
+    def _assemble(self, form) -> np.ndarray:
+        """Assemble a linear form; return the local array (owned and ghost entries)."""
+        dolfinx = import_dolfinx()
+        from petsc4py import PETSc
+
+        b = dolfinx.fem.petsc.assemble_vector(form)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        b.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
+        with b.localForm() as loc:
+            out = loc.array.copy()
+        b.destroy()
+        return out
+
+    def in_contact_anywhere(self, tol: float | None = None) -> bool:
+        """Whether any face node touches the surface (all ranks)."""
+        tol = self.default_tol() if tol is None else tol
+        gap = self.u.x.array[self.face_dofs] - self.lower
+        touching = bool(np.any(gap[self._owned] <= tol))
+        return bool(self.comm.allreduce(touching, op=_mpi().LOR))
+
+    def default_tol(self) -> float:
+        """Gap below which a node counts as in contact: 1e-9 of the surface height range."""
+        return 1e-9 * self.height_scale
+
+    def touch(self, depth_fraction: float = 0.01) -> None:
+        """Move the block rigidly down onto the surface (start of the first load step).
+
+        Without contact the block is free to translate vertically and the Jacobian is
+        singular. The block is translated down by ``depth_fraction`` of the surface's height
+        range below its highest point, and the face nodes that then penetrate are put on the
+        surface: at the first Newton iterate those nodes are active and fix the translation,
+        and the active set grows or shrinks from there. 1 % took the fewest iterations on the
+        benchmarks (Hertz 9, against 20 with every face node active at the start).
+        """
+        MPI = _mpi()
+        lo = self.comm.allreduce(float(np.min(self.lower, initial=np.inf)), op=MPI.MIN)
+        hi = self.comm.allreduce(float(np.max(self.lower, initial=-np.inf)), op=MPI.MAX)
+        level = hi - depth_fraction * (hi - lo) if hi > lo else hi - 1e-3 * self.block.h_face
+        bs = self.V.dofmap.index_map_bs
+        self.u.x.array[self.vertical::bs] = level
+        self.u.x.array[self.face_dofs] = np.maximum(self.u.x.array[self.face_dofs], self.lower)
+        self.u.x.scatter_forward()
+
+
+def _mpi():
+    from mpi4py import MPI
+
+    return MPI
+
+
+def solve_load_step(cp: ContactProblem, pressure: float) -> StepResult:
+    """Solve for the mean pressure ``pressure`` (Pa) starting from the current state.
+
+    On a block not yet in contact, :meth:`ContactProblem.touch` first sets the initial guess.
+
+    Raises:
+        SolveError: Newton did not converge (the SNES reason is in the message); the
+            displacement is restored to its value before the call so that the caller can cut the
+            load increment and retry.
+    """
+    if not (math.isfinite(pressure) and pressure > 0):
+        raise InputError(f"pressure={pressure}: must be a finite mean pressure > 0 (Pa)")
+    saved = cp.u.x.array.copy()
+    if not cp.loaded or not cp.in_contact_anywhere():
+        cp.touch()
+    cp.pressure.value = pressure
+    cp.snes.setTolerances(atol=max(cp._atol0, cp.force_tol * pressure * cp._top_norm))
+    cp.problem.solve()
+    reason = int(cp.snes.getConvergedReason())
+    its = int(cp.snes.getIterationNumber())
+    lits = int(cp.snes.getLinearSolveIterations())
+    if reason <= 0 or not np.all(np.isfinite(cp.u.x.array)):
+        cp.u.x.array[:] = saved
+        cp.u.x.scatter_forward()
+        raise SolveError(f"contact Newton ({cp.prefix}) did not converge at p = {pressure:.6g} "
+                         f"Pa: SNES reason {reason} after {its} iterations")
+    cp.loaded = True
+    return StepResult(float(pressure), reason, its, lits)
+
+
+def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
+    """Gap, contact pressure and contact indicator at the face nodes owned by this rank.
+
+    The pressure is recovered from the reaction: the residual of the unconstrained problem at
+    the face's vertical dofs, divided by the nodal area ``∫ φ_i ds`` (lumped). The total
+    ``Σ p_i A_i`` equals the applied load exactly (equilibrium of the discrete problem).
+    """
+    tol = cp.default_tol() if tol is None else float(tol)
+    residual = cp._assemble(cp.problem.F)[cp.face_dofs]
+    own = cp._owned
+    gap = (cp.u.x.array[cp.face_dofs] - cp.lower)[own]
+    area = cp._area[own]
+    pressure = residual[own] / area
+    in_contact = gap <= tol
+    MPI = _mpi()
+    contact_area = cp.comm.allreduce(float(np.sum(area[in_contact])), op=MPI.SUM)
+    force = cp.comm.allreduce(float(np.sum(residual[own])), op=MPI.SUM)
+    return ContactState(cp.face_points[own].copy(), gap, pressure, in_contact, area,
+                        contact_area / cp.face_area, force, tol)
+
+
+def gather_face(state: ContactState, comm, axis: int = 0) -> ContactState:
+    """The face data of all ranks on every rank, sorted by the coordinate ``axis``.
+
+    Meant for 2D and axisymmetric faces (a line of nodes); collective.
+    """
+    parts = comm.allgather((state.points, state.gap, state.pressure, state.in_contact,
+                            state.area))
+    points = np.concatenate([p[0] for p in parts])
+    order = np.argsort(points[:, axis], kind="stable")
+    cat = [np.concatenate([p[i] for p in parts])[order] for i in range(1, 5)]
+    return ContactState(points[order], *cat, state.fraction, state.force, state.tol)
+
+
+def contact_edges_1d(x: np.ndarray, gap: np.ndarray, pressure: np.ndarray,
+                     in_contact: np.ndarray, method: str = "pressure") -> list[tuple[float, int]]:
+    """Sub-element positions of the contact edges along a line of face nodes.
+
+    Near the edge of a smooth frictionless elastic contact the pressure vanishes like
+    ``√(distance)`` inside and the gap opens like ``distance^(3/2)`` outside. The edge between
+    the last node in contact and the first free one is found by extrapolating to zero, linearly
+    in x, either ``p²`` from the two contact nodes before the last (``"pressure"``; the last
+    contact node's lumped pressure is smeared across the edge) or ``g^(2/3)`` from the two
+    first free nodes (``"gap"``); ``"mean"`` averages both; ``"node"`` takes the midpoint.
+    The result is clipped to the two elements around the last node in contact.
+
+    Args:
+        x: increasing node positions; gap, pressure, in_contact: per node.
+
+    Returns:
+        ``[(position, direction)]`` with direction +1 where contact ends towards +x, −1 where it
+        starts.
+    """
+    x = np.asarray(x, dtype=float)
+    c = np.asarray(in_contact, dtype=bool)
+    edges = []
+    for k in np.flatnonzero(c[:-1] != c[1:]):
+        if c[k]:  # contact ends between k and k+1
+            inside, outside, step = k, k + 1, 1
+        else:  # contact starts between k and k+1
+            inside, outside, step = k + 1, k, -1
+        # The last node in contact may carry a vanishing pressure and sit just past the edge:
+        # the edge lies within one element either side of it.
+        j = min(max(inside - step, 0), len(x) - 1)
+        lo, hi = min(x[j], x[outside]), max(x[j], x[outside])
+        est = {}
+        i1, i2 = inside - step, inside - 2 * step
+        if 0 <= i2 < len(x) and c[i1] and c[i2]:
+            p1, p2 = max(pressure[i1], 0.0) ** 2, max(pressure[i2], 0.0) ** 2
+            if p2 > p1:
+                est["pressure"] = x[i1] + (x[i1] - x[i2]) * p1 / (p2 - p1)
+        o1, o2 = outside, outside + step
+        if 0 <= o2 < len(x) and not c[o2]:
+            g1, g2 = max(gap[o1], 0.0) ** (2 / 3), max(gap[o2], 0.0) ** (2 / 3)
+            if g2 > g1:
+                est["gap"] = x[o1] - (x[o2] - x[o1]) * g1 / (g2 - g1)
+        mid = 0.5 * (x[inside] + x[outside])
+        if method == "node":
+            pos = mid
+        elif method == "mean":
+            vals = list(est.values())
+            pos = float(np.mean(vals)) if vals else mid
+        elif method in ("pressure", "gap"):
+            pos = est.get(method, est.get("gap" if method == "pressure" else "pressure", mid))
+        else:
+            raise InputError(f"method={method!r}: allowed 'pressure', 'gap', 'mean', 'node'")
+        edges.append((float(np.clip(pos, lo, hi)), step))
+    return edges

@@ -1,0 +1,258 @@
+"""Frictionless contact of an elastic block on a rigid surface (solver.geometry, solver.mechanics).
+
+The benchmarks run at their small size serially and under ``mpiexec -n 2``; 1 and 2 ranks give the
+same contact fraction; an unconverged Newton raises :class:`SolveError`. Run as a script
+(``mpiexec -n N python tests/test_contact_fem.py``) it prints the small case's results as JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.errors import InputError, SolveError
+from solver.fem_backend import comm_world, import_dolfinx
+
+ROOT = Path(__file__).resolve().parents[1]
+MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
+
+pytestmark = pytest.mark.fem
+
+import_dolfinx()  # collective PETSc set-up on every rank at import (see hpc.md)
+COMM = comm_world()
+
+# A small Westergaard case: lithium, λ = 10 µm, g0 = 50 nm, 32 elements across the half period.
+E, NU, LAM, G0, N = 7.82e9, 0.381, 10e-6, 0.05e-6, 32
+
+
+@pytest.fixture(autouse=True)
+def _collective_cleanup():
+    yield
+    gc.collect()  # PETSc destructors are collective
+    COMM.Barrier()
+
+
+def _load_benchmark(name: str):
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _small_case(prefix: str, petsc_options=None, n: int = N):
+    from solver import geometry, mechanics
+
+    mat = mechanics.LinearElastic(E, NU)
+    block = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.15, z0=G0)
+    cp = mechanics.ContactProblem(block, lambda x: G0 * np.cos(2 * np.pi * x / LAM), mat.stress,
+                                  prefix=prefix, petsc_options=petsc_options)
+    return cp, math.pi * mat.E_star * G0 / LAM
+
+
+def small_case_results(prefix: str = "test_ranks_") -> dict:
+    """Contact fraction, edge and force of the small case at p̄/p* = 0.3 (same on every rank)."""
+    from solver import mechanics
+
+    cp, p_star = _small_case(prefix)
+    step = mechanics.solve_load_step(cp, 0.3 * p_star)
+    state = mechanics.contact_state(cp)
+    face = mechanics.gather_face(state, COMM)
+    edges = mechanics.contact_edges_1d(face.points[:, 0], face.gap, face.pressure,
+                                       face.in_contact, "gap")
+    return {"fraction": state.fraction, "a": edges[0][0], "force": state.force,
+            "iterations": step.iterations, "ranks": COMM.size}
+
+
+def _mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.CompletedProcess:
+    if MPIEXEC is None:
+        pytest.skip("no mpiexec")
+    if COMM.size > 1:
+        pytest.skip("starts its own MPI job; run this test from a serial pytest")
+    cmd = ["timeout", str(limit), MPIEXEC, "-n", str(n), sys.executable, *args]
+    env = dict(os.environ, HYDRA_IFACE=os.environ.get("HYDRA_IFACE", "lo"))
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
+                          timeout=limit + 30)
+
+
+# --------------------------------------------------------------------------------------------
+# No mesh
+# --------------------------------------------------------------------------------------------
+
+
+def test_surface_interpolation_periodic():
+    from solver.geometry import SurfaceHeights
+
+    Lx, Ly, nx, ny = 2.0, 3.0, 8, 6
+    i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+    # A function that is bilinear within every grid cell: reproduced exactly.
+    h = (i % 2) * 0.5 + (j % 3) * 0.25
+    s = SurfaceHeights(h, (Lx, Ly))
+    x, y = np.array([0.0, 0.25, 0.125, Lx, Lx + 0.25]), np.array([0.0, 0.5, 0.25, Ly, 0.5])
+    exact = np.array([0.0, 0.5 + 0.25, 0.25 + 0.125, 0.0, 0.5 + 0.25])
+    np.testing.assert_allclose(s(x, y), exact, atol=1e-14)
+    profile = SurfaceHeights(np.array([0.0, 1.0, 0.0, -1.0]), (4.0,))
+    np.testing.assert_allclose(profile(np.array([0.5, 3.5, 4.5, -0.5])), [0.5, -0.5, 0.5, -0.5])
+    assert s.max == 1.0
+    with pytest.raises(InputError):
+        SurfaceHeights(h, (Lx,))
+
+
+def test_check_resolution_rule():
+    from solver.geometry import check_resolution
+
+    assert check_resolution(1e-6, 0.25e-6) == pytest.approx(4.0)
+    with pytest.raises(InputError, match="elements per short_cutoff"):
+        check_resolution(1e-6, 0.3e-6)
+
+
+def test_graded_nodes():
+    from solver.geometry import graded_nodes
+
+    z = graded_nodes(2.0, 1e-3, 1.1)
+    dz = np.diff(z)
+    assert z[0] == 0.0 and z[-1] == pytest.approx(2.0, rel=1e-14)
+    assert dz[0] == pytest.approx(1e-3, rel=1e-12)
+    assert np.all(dz[1:] / dz[:-1] <= 1.1 + 1e-12) and np.all(np.diff(dz) > 0)
+    assert np.max(np.diff(graded_nodes(1.0, 0.01, 1.2, h_max=0.05))) <= 0.05 * (1 + 1e-9)
+
+
+def test_mandel_contraction_equals_tensor_contraction():
+    """σ(ε(u))·ε(v) in Mandel notation equals σ:ε(v) of the tensors (plane strain)."""
+    dolfinx = import_dolfinx()
+    import ufl
+
+    from solver.mechanics import LinearElastic, strain_mandel
+
+    mesh = dolfinx.mesh.create_unit_square(COMM, 3, 3)
+    V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1, (2,)))
+    u, v = dolfinx.fem.Function(V), dolfinx.fem.Function(V)
+    u.interpolate(lambda x: np.stack([x[0] ** 2 + x[1], x[0] * x[1]]))
+    v.interpolate(lambda x: np.stack([x[1] ** 2, x[0] - x[1]]))
+    mat = LinearElastic(E, NU)
+
+    def tensor_stress(w):
+        e = ufl.sym(ufl.grad(w))
+        return mat.lmbda * ufl.tr(e) * ufl.Identity(2) + 2 * mat.mu * e
+
+    mandel = ufl.dot(mat.stress(strain_mandel(u, "plane_strain")), strain_mandel(v, "plane_strain"))
+    tensor = ufl.inner(tensor_stress(u), ufl.sym(ufl.grad(v)))
+    a = COMM.allreduce(dolfinx.fem.assemble_scalar(dolfinx.fem.form(mandel * ufl.dx)))
+    b = COMM.allreduce(dolfinx.fem.assemble_scalar(dolfinx.fem.form(tensor * ufl.dx)))
+    assert a == pytest.approx(b, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Small meshes
+# --------------------------------------------------------------------------------------------
+
+
+def test_contact_state_is_consistent():
+    from solver import mechanics
+
+    cp, p_star = _small_case("test_state_")
+    mechanics.solve_load_step(cp, 0.5 * p_star)
+    s = mechanics.contact_state(cp)
+    p_bar = 0.5 * p_star
+    assert s.force == pytest.approx(p_bar * LAM / 2, rel=1e-8)  # equilibrium
+    assert np.all(s.gap >= -s.tol)
+    scale = p_star
+    assert np.all(s.pressure[s.in_contact] >= -1e-8 * scale)
+    assert np.all(np.abs(s.pressure[~s.in_contact]) <= 1e-6 * scale)
+    exact = 2 / math.pi * math.asin(math.sqrt(0.5))  # 2a/λ
+    assert s.fraction == pytest.approx(exact, abs=2.0 / N)
+
+
+def test_unconverged_solve_raises():
+    from solver import mechanics
+    from solver.petsc import CONTACT_VI, preset
+
+    cp, p_star = _small_case("test_maxit1_", preset(CONTACT_VI, snes_max_it=1))
+    before = cp.u.x.array.copy()
+    with pytest.raises(SolveError, match="SNES reason -5"):
+        mechanics.solve_load_step(cp, 0.3 * p_star)
+    np.testing.assert_array_equal(cp.u.x.array, before)  # state restored for a cut-back
+    assert not cp.loaded
+
+
+def test_3d_block_with_height_map_matches_plane_strain():
+    """A y-independent height map on a 3D block with u_y = 0 on its y faces is plane strain."""
+    from solver import geometry, mechanics
+
+    mat = mechanics.LinearElastic(E, NU)
+    p_bar = 0.3 * math.pi * mat.E_star * G0 / LAM
+    n = 16
+    hmap = G0 * np.cos(2 * np.pi * np.arange(2 * n) / (2 * n))[:, None] * np.ones((1, 4))
+    surf3 = geometry.SurfaceHeights(hmap, (LAM, LAM))
+    b3 = geometry.lithium_block_3d(COMM, (LAM / 2, LAM / n), 2 * LAM, LAM / (2 * n), (n, 1),
+                                   1.3, z0=surf3.max)
+    cp3 = mechanics.ContactProblem(b3, surf3, mat.stress, prefix="test_3d_")
+    mechanics.solve_load_step(cp3, p_bar)
+    s3 = mechanics.contact_state(cp3)
+    b2 = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.3, z0=G0)
+    cp2 = mechanics.ContactProblem(b2, geometry.SurfaceHeights(hmap[:, 0], (LAM,)), mat.stress,
+                                   prefix="test_2d_")
+    mechanics.solve_load_step(cp2, p_bar)
+    s2 = mechanics.contact_state(cp2)
+    assert s3.fraction == pytest.approx(s2.fraction, rel=1e-10)
+    assert s3.force == pytest.approx(p_bar * LAM / 2 * LAM / n, rel=1e-8)
+    z3 = COMM.allreduce(float(np.min(cp3.u.x.array[2::3])), op=_min())
+    z2 = COMM.allreduce(float(np.min(cp2.u.x.array[1::2])), op=_min())
+    assert z3 == pytest.approx(z2, rel=1e-8)
+
+
+def _min():
+    from mpi4py import MPI
+
+    return MPI.MIN
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmarks and ranks
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["westergaard", "hertz"])
+def test_benchmark_small(name):
+    bench = _load_benchmark(name)
+    checks = bench.run("small")
+    failed = [f"{c.name}: {c.computed:.6g} vs {c.reference:.6g} (tol {c.tolerance:g})"
+              for c in checks if not c.passed]
+    assert not failed, failed
+
+
+@pytest.mark.mpi
+def test_westergaard_small_on_two_ranks():
+    proc = _mpirun(["benchmarks/westergaard.py", "--size", "small"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "FAIL" not in proc.stdout
+
+
+@pytest.mark.mpi
+def test_one_and_two_ranks_agree():
+    if COMM.size > 1:
+        pytest.skip("compares a serial run with a 2-rank run")
+    serial = small_case_results()
+    proc = _mpirun([str(Path(__file__).resolve())])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert parallel["ranks"] == 2
+    assert parallel["fraction"] == pytest.approx(serial["fraction"], rel=1e-8)
+    assert parallel["a"] == pytest.approx(serial["a"], rel=1e-8)
+    assert parallel["force"] == pytest.approx(serial["force"], rel=1e-8)
+
+
+if __name__ == "__main__":
+    result = small_case_results()
+    if COMM.rank == 0:
+        print(json.dumps(result))
