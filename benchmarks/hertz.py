@@ -103,7 +103,8 @@ def run(size: str = "small") -> list[Check]:
                         curve={"x": h.tolist(), "computed": err.tolist(),
                                "reference": (err[-1] * (h / h[-1]) ** rate).tolist(),
                                "xlabel": "face element size (m)",
-                               "ylabel": "rms relative error of a"}))
+                               "ylabel": "rms relative error of a",
+                               "logx": True, "logy": True}))
     checks.append(Check("Newton iterations per load step (max)",
                         float(max(r["iterations"] for n in ns for r in results[n])),
                         kind="info"))

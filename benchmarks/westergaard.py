@@ -142,7 +142,8 @@ def run(size: str = "small") -> list[Check]:
                         curve={"x": h.tolist(), "computed": err.tolist(),
                                "reference": (err[-1] * (h / h[-1]) ** rate).tolist(),
                                "xlabel": "face element size (m)",
-                               "ylabel": "rms relative error of a"}))
+                               "ylabel": "rms relative error of a",
+                               "logx": True, "logy": True}))
 
     # p̄/p* against a/λ on the finest mesh.
     x = [r["ratio"] for r in curve]

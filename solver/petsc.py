@@ -13,14 +13,15 @@ from collections.abc import Mapping
 #: the reduced-space active set (``vinewtonrsls``) and bounds on the face's normal displacement.
 #: Full steps (``basic``): for elasticity the residual is linear on each active set, and a
 #: backtracking search only slows the active-set updates. Direct solve of the reduced Jacobian.
-#: Tolerances are relative (the residual's scale is that of forces in N, which varies by orders
-#: of magnitude with the cell size) and tight, so that results do not depend on the rank count.
+#: Tolerances: relative ones here (forces in N vary by orders of magnitude with the cell size);
+#: :class:`solver.mechanics.ContactProblem` adds an absolute one proportional to the load. A step
+#: below 1e-12 of the solution is round-off: stop there too.
 CONTACT_VI: dict[str, object] = {
     "snes_type": "vinewtonrsls",
     "snes_linesearch_type": "basic",
     "snes_rtol": 1.0e-10,
     "snes_atol": 0.0,
-    "snes_stol": 0.0,
+    "snes_stol": 1.0e-12,
     "snes_max_it": 60,
     "snes_max_funcs": 100000,
     "ksp_type": "preonly",

@@ -127,6 +127,23 @@ def test_graded_nodes():
     assert np.max(np.diff(graded_nodes(1.0, 0.01, 1.2, h_max=0.05))) <= 0.05 * (1 + 1e-9)
 
 
+@pytest.mark.parametrize("method", ["gap", "pressure"])
+def test_contact_edges_sub_element(method):
+    """Exact for a patch whose gap opens like d^(3/2) and pressure falls like √d."""
+    from solver.mechanics import contact_edges_1d
+
+    x = np.linspace(0.0, 1.0, 41)
+    lo, hi = 0.3137, 0.6521
+    d = np.minimum(x - lo, hi - x)  # > 0 inside the patch
+    edges = contact_edges_1d(x, np.maximum(-d, 0) ** 1.5, np.sqrt(np.maximum(d, 0)), d >= 0,
+                             method)
+    assert [e[1] for e in edges] == [-1, 1]
+    np.testing.assert_allclose([e[0] for e in edges], [lo, hi], rtol=1e-12)
+    node = contact_edges_1d(x, np.maximum(-d, 0) ** 1.5, np.sqrt(np.maximum(d, 0)), d >= 0,
+                            "node")
+    assert abs(node[0][0] - lo) <= 0.5 / 40 + 1e-12
+
+
 def test_mandel_contraction_equals_tensor_contraction():
     """σ(ε(u))·ε(v) in Mandel notation equals σ:ε(v) of the tensors (plane strain)."""
     dolfinx = import_dolfinx()
