@@ -95,7 +95,7 @@ def psd_figure(q, C, fit: Mapping | None = None, title: str = "Power spectral de
     """The isotropic PSD C(q) on log-log axes, optionally with a self-affine fit.
 
     Points with q <= 0 or C <= 0 (the mean, empty bins) cannot be drawn on log axes and are left
-    out.
+    out, and so are values below 1e-12 of the maximum (round-off past the short cutoff).
 
     Args:
         q: wavevectors in 1/m.
@@ -113,6 +113,9 @@ def psd_figure(q, C, fit: Mapping | None = None, title: str = "Power spectral de
     if q.shape != C.shape:
         raise ValueError(f"psd_figure: q and C differ in length ({q.size} vs {C.size})")
     keep = np.isfinite(q) & np.isfinite(C) & (q > 0) & (C > 0)
+    # Round-off beyond the short cutoff sits 30+ decades down and would squash the spectrum.
+    if keep.any():
+        keep &= C >= 1e-12 * C[keep].max()
     fig = _figure(CURVE_SIZE)
     ax = fig.add_subplot()
     ax.loglog(q[keep], C[keep], "-", color="C0", lw=1.2, label="data")
@@ -226,4 +229,19 @@ def curve_figure(x, ys: Mapping[str, object], xlabel: str, ylabel: str, title: s
     ax.set_title(title)
     if ys or reference:
         ax.legend()
+    return fig
+
+
+def section_figure(points, values, title: str = "Section", unit_label: str = "µm") -> Figure:
+    """Scatter of a cell field in a vertical section: points (n, 2) (lateral, vertical)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    vals = np.asarray(values, dtype=np.float64).ravel()
+    fig = _figure(CURVE_SIZE)
+    ax = fig.add_subplot()
+    sc = ax.scatter(pts[:, 0], pts[:, 1], c=vals, s=6, marker="s", cmap="magma", linewidths=0)
+    fig.colorbar(sc, ax=ax, label="equivalent plastic strain")
+    ax.set_xlabel(f"x ({unit_label})")
+    ax.set_ylabel(f"z ({unit_label})")
+    ax.set_title(title)
+    ax.set_aspect("equal", adjustable="datalim")
     return fig

@@ -2,9 +2,9 @@
 correlation lengths and flatness.
 
 Height maps follow :mod:`solver.surface`: ``h`` of shape ``(nx, ny)`` in m, ``h[i, j]`` at
-``x = i Lx/nx``, ``y = j Ly/ny``, ``physical_sizes = (Lx, Ly)`` in m. ``periodic=True`` means the map
-repeats (generated surfaces); measured maps are not periodic: differences do not wrap, the PSD gets a
-window and the autocorrelation is computed with zero padding.
+``x = i Lx/nx``, ``y = j Ly/ny``, ``physical_sizes = (Lx, Ly)`` in m. ``periodic=True`` means the
+map repeats (generated surfaces); measured maps are not periodic: differences do not wrap, the PSD
+gets a window and the autocorrelation is computed with zero padding.
 
 The reductions over the map (moments, slopes, PSD binning) are numba kernels that write one partial
 result per row and sum the rows in a fixed order, so the numbers do not depend on the thread count.
@@ -31,6 +31,8 @@ __all__ = [
     "psd_and_fit",
     "correlation_lengths",
     "flatness",
+    "waviness",
+    "default_fit_range",
     "surface_statistics",
     "RadialPSD",
     "HurstFit",
@@ -360,13 +362,23 @@ def _half_plane(nx, ny, lx, ly):
     return qx, qy, wcol
 
 
+def _psd_half_plane(h: np.ndarray, lx: float, ly: float, periodic: bool) -> np.ndarray:
+    """C(q) (m⁴) on the rfft half-plane: ``(A/N²)|rfftn(h - mean)|²`` (levelled and windowed when
+    not periodic)."""
+    nx, ny = h.shape
+    d = _detrend_window(h) if not periodic else h - h.mean()
+    F = scipy.fft.rfftn(d, axes=(0, 1))
+    return (lx * ly / (float(nx) * ny) ** 2) * (F.real**2 + F.imag**2)
+
+
 def radial_psd(h, physical_sizes, nb_bins=None, periodic=True) -> RadialPSD:
     r"""Radially averaged power spectral density (SurfaceTopography's normalisation).
 
     .. math::
 
-        C(\mathbf q) = \frac{A}{N^2} \left|\sum_{ij} h_{ij} e^{-i\mathbf q\cdot\mathbf x_{ij}}\right|^2,
-        \qquad \langle h^2\rangle = \frac{1}{A}\sum_{\mathbf q} C(\mathbf q)
+        C(\mathbf q) = \frac{A}{N^2}
+        \left|\sum_{ij} h_{ij} e^{-i\mathbf q\cdot\mathbf x_{ij}}\right|^2, \qquad
+        \langle h^2\rangle = \frac{1}{A}\sum_{\mathbf q} C(\mathbf q)
 
     (A = Lx Ly, N = nx ny), averaged over the modes in logarithmic bins of :math:`|\mathbf q|`
     from the smallest non-zero wavevector to the largest (the grid corner). Each bin reports the
@@ -388,15 +400,12 @@ def radial_psd(h, physical_sizes, nb_bins=None, periodic=True) -> RadialPSD:
     nx, ny = h.shape
     qx, qy, wcol = _half_plane(nx, ny, lx, ly)
     q_lo = 2 * math.pi / max(lx, ly)
-    q_hi = math.sqrt(qx.max() ** 2 + qy.max() ** 2)
-    q_hi = max(q_hi, np.abs(qx).max(), qy.max()) * (1 + 1e-9)
+    q_hi = math.sqrt(np.abs(qx).max() ** 2 + qy.max() ** 2) * (1 + 1e-9)  # the grid corner
     if nb_bins is None:
         nb_bins = max(8, int(round(5 * math.log2(q_hi / q_lo))))
     if isinstance(nb_bins, bool) or not isinstance(nb_bins, (int, np.integer)) or nb_bins < 1:
         raise InputError(f"nb_bins = {nb_bins!r}: must be a positive integer")
-    d = _detrend_window(h) if not periodic else h - h.mean()
-    F = scipy.fft.rfftn(d, axes=(0, 1))
-    C = (lx * ly / (float(nx) * ny) ** 2) * (F.real**2 + F.imag**2)
+    C = _psd_half_plane(h, lx, ly, periodic)
     edges = np.geomspace(q_lo * (1 - 1e-9), q_hi, int(nb_bins) + 1)
     sums = _sum_rows(_bin_rows(C, qx, qy, wcol, edges**2))
     keep = sums[:, 0] > 0

@@ -14,7 +14,10 @@ amplitudes with variance ``C(q)`` on the half-plane of the real FFT, then one in
 random numbers come from a counter-based generator (splitmix64 hash of the seed and the index of the
 Fourier mode, then Box-Muller), evaluated in a numba kernel whose special functions (log, exp,
 sincos) are written out so that the loops vectorise. The map is therefore a pure function of the
-parameters and the seed: bit-identical for any number of numba threads and on every MPI rank.
+parameters and the seed: bit-identical for any number of numba threads and FFT workers, and on every
+MPI rank. (Across machines it is identical when the CPUs have the same fused multiply-add support:
+the fill kernel lets LLVM contract ``a*b + c``; every x86-64 CPU since 2013 and every aarch64 CPU
+has FMA.)
 """
 
 from __future__ import annotations
@@ -406,7 +409,7 @@ def _hermitian_columns(K, qx, qy, axx, axy, ayy, p, x_cut, amp_low, dx2, dy2, co
     for jc in range(columns.shape[0]):
         j = columns[jc]
         for i in range(nx):
-            if i > half or (i == half and nx % 2 == 1):
+            if i > half:
                 K[i, j] = np.conj(K[nx - i, j])
             elif i == 0 or (i == half and nx % 2 == 0):
                 K[i, j] = math.sqrt(2.0) * K[i, j].real
@@ -434,10 +437,10 @@ def _scale_rows(h, factor):
 
 
 def fft_workers() -> int:
-    """Threads for the FFTs of lamina: numba's thread count (``NUMBA_NUM_THREADS``).
+    """Threads for lamina's FFTs: numba's thread count (``NUMBA_NUM_THREADS``).
 
-    pocketfft splits a multi-dimensional transform into independent 1-D transforms, so the result
-    does not depend on this number (tested); it only sets the speed.
+    ``scipy.fft`` splits a multi-dimensional transform into independent 1-D transforms over the
+    threads, so the result does not depend on this number (tested); it only sets the speed.
     """
     return max(1, int(numba.get_num_threads()))
 
@@ -486,6 +489,8 @@ def _spectrum_setup(nb_grid_pts, physical_sizes, hurst, rms_height, rms_slope, s
     axx = (g2 * c * c + s * s) / q_r**2
     ayy = (g2 * s * s + c * c) / q_r**2
     axy = 2.0 * (g2 - 1.0) * c * s / q_r**2
+    if abs(axy) <= 1e-14 * (axx + ayy):  # lay along x or y (θ = π/2 gives cos θ ≈ 6e-17)
+        axy = 0.0
     x_cut = math.inf if short_cutoff is None else (long_cutoff / short_cutoff) ** 2
     p = -0.5 * (1.0 + hurst)
     qx = 2 * math.pi * np.fft.fftfreq(nx, lx / nx)
@@ -499,6 +504,17 @@ def _spectrum_setup(nb_grid_pts, physical_sizes, hurst, rms_height, rms_slope, s
     return dict(nx=nx, ny=ny, qx=qx, qy=qy, axx=axx, axy=axy, ayy=ayy, p=p, x_cut=x_cut,
                 amp_low=math.sqrt(rolloff), dx2=dx2, dy2=dy2, columns=columns, wcol=wcol,
                 rms_height=rms_height, rms_slope=rms_slope)
+
+
+def _irfft2(K: np.ndarray, ny: int) -> np.ndarray:
+    """``scipy.fft.irfftn(K, s=(nx, ny))``, with the complex pass along x done in place in ``K``.
+
+    Same 1-D transforms as ``irfftn`` (the result is identical), but ``irfftn`` first copies its
+    input (it does not use ``overwrite_x``); here the half spectrum is scratch and is overwritten.
+    """
+    workers = fft_workers()
+    Kx = scipy.fft.ifft(K, axis=0, overwrite_x=True, workers=workers)
+    return scipy.fft.irfft(Kx, n=ny, axis=1, workers=workers)
 
 
 # One spectrum buffer is kept between calls of self_affine (its contents are scratch once the
@@ -568,10 +584,14 @@ def self_affine(nb_grid_pts, physical_sizes, hurst, *, rms_height=None, rms_slop
     (q = 0 mode) is zero.
 
     Each Fourier mode of the real-FFT half-plane gets a complex Gaussian amplitude of variance
-    :math:`C(\mathbf q)` from a counter-based generator (splitmix64 of the seed and the mode's index,
-    Box-Muller); the ky = 0 and Nyquist columns are made Hermitian so that the map is exactly
-    ``scipy.fft.irfftn`` of the half spectrum. The result depends only on the arguments: the same
-    seed gives a bit-identical map for any number of threads or MPI ranks.
+    :math:`C(\mathbf q)` from a counter-based generator (splitmix64 of the seed and the mode's
+    index, Box-Muller); the ky = 0 and Nyquist columns are made Hermitian so that the map is exactly
+    ``scipy.fft.irfftn`` of the half spectrum (computed as its two passes, the complex one in place;
+    :func:`fft_workers` threads), i.e. the real inverse of the full spectrum. The result
+    depends only on the arguments: the same seed gives a bit-identical map for any number of
+    threads or MPI ranks. Modes beyond the short cutoff are not drawn (but keep their place in the
+    random stream), so a short cutoff makes the generation cheaper. One spectrum buffer
+    (16·nx·(ny/2+1) bytes) is kept for the next call; :func:`release_workspace` frees it.
 
     Normalisation (:math:`C_0`):
 
@@ -613,7 +633,7 @@ def self_affine(nb_grid_pts, physical_sizes, hurst, *, rms_height=None, rms_slop
     if not sum_sq > 0.0:
         raise InputError(f"short_cutoff = {short_cutoff!r}, long_cutoff = {long_cutoff!r}, "
                          f"rolloff = {rolloff!r}: leave no Fourier mode on the {nx}x{ny} grid")
-    h = scipy.fft.irfftn(K, s=(nx, ny), axes=(0, 1), overwrite_x=True, workers=fft_workers())
+    h = _irfft2(K, ny)
     _return_workspace(K)
     del K
     n_tot = float(nx) * float(ny)
@@ -733,7 +753,8 @@ def _fit_johnson(z: np.ndarray, skewness: float, kurtosis: float, tol: float):
         if res is None:
             continue
         (a, b), (sk, ku) = res
-        if abs(sk - skewness) <= tol * max(1.0, abs(skewness)) and abs(ku - kurtosis) <= tol * kurtosis:
+        if (abs(sk - skewness) <= tol * max(1.0, abs(skewness))
+                and abs(ku - kurtosis) <= tol * kurtosis):
             return fam, a, b
     return None
 
