@@ -197,6 +197,87 @@ class SurfaceConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LithiumConfig:
+    """The pressed lithium: elasticity, J2 plasticity, Norton creep (unset: from `material`).
+
+    Unset values come from the material data file named by ``material`` (solver/materials/).
+    """
+
+    material: str = param("lithium_masias2019", unit="-",
+                          doc="material data file (solver/materials/<name>.toml)")
+    youngs_modulus: float | None = param(None, unit="Pa", doc="Young's modulus E", check=positive)
+    poisson_ratio: float | None = param(None, unit="1", doc="Poisson ratio",
+                                        check=in_range(-1.0, 0.5, lo_open=True, hi_open=True))
+    plasticity: bool = param(True, unit="-", doc="J2 (von Mises) plasticity on")
+    yield_stress: float | None = param(None, unit="Pa", doc="initial yield stress", check=positive)
+    hardening: Literal["linear", "power"] = param(
+        "linear", unit="-", doc="linear: sy + H p; power (Swift): K (e0 + p)^n")
+    hardening_modulus: float = param(0.0, unit="Pa", doc="linear hardening modulus H (0: perfectly "
+                                     "plastic)", check=non_negative)
+    hardening_coefficient: float | None = param(None, unit="Pa", doc="Swift coefficient K",
+                                                check=positive)
+    hardening_exponent: float | None = param(None, unit="1", doc="Swift exponent n",
+                                             check=in_range(0.0, 1.0, lo_open=True))
+    creep: bool = param(True, unit="-", doc="Norton power-law creep on (needed for holds)")
+    creep_exponent: float | None = param(None, unit="1", doc="Norton stress exponent n",
+                                         check=in_range(1.0, 20.0))
+    creep_reference_rate: float | None = param(
+        None, unit="1/s", doc="creep strain rate at creep_reference_stress and the reference "
+        "temperature of the data", check=positive)
+    creep_reference_stress: float = param(1e6, unit="Pa", doc="stress of creep_reference_rate",
+                                          check=positive)
+    activation_energy: float | None = param(None, unit="J/mol", doc="creep activation energy Q",
+                                            check=non_negative)
+    temperature: float = param(298.15, unit="K", doc="temperature", check=in_range(150.0, 453.0))
+
+
+@dataclass(frozen=True, slots=True)
+class MeshConfig:
+    """The lithium body over the surface patch, refined toward the contact face."""
+
+    dimension: int = param(3, unit="1", doc="3: the full map; 2: a plane-strain profile (one row)",
+                           check=lambda v: None if v in (2, 3) else "must be 2 or 3")
+    thickness: float = param(5e-5, unit="m", doc="lithium thickness above the contact face",
+                             check=positive)
+    face_element_size: float | None = param(
+        None, unit="m", doc="element size along the contact face (none: short_cutoff / 4, "
+        "else patch / 32)", check=positive)
+    grading: float = param(1.25, unit="1", doc="growth ratio of element heights away from the face",
+                           check=in_range(1.0, 2.0))
+    profile_row: int | None = param(None, unit="1", doc="2D: row j of the height map used as "
+                                    "profile (none: ny // 2)", check=non_negative)
+
+
+@dataclass(frozen=True, slots=True)
+class PressConfig:
+    """The press cycle: ramp to each target pressure, hold, then release."""
+
+    pressures: tuple[float, ...] = param(
+        (1e6, 3e6, 1e7), unit="Pa", doc="target mean pressures, in order", check=positive)
+    hold_times: tuple[float, ...] = param(
+        (0.0, 0.0, 60.0), unit="s", doc="hold time at each target pressure (creep)",
+        check=non_negative)
+    release: bool = param(True, unit="-", doc="unload after the last hold")
+    release_pressure: float = param(
+        1e3, unit="Pa", doc="residual mean pressure at the end of the release (> 0 keeps the "
+        "body in contact; it is otherwise free to float)", check=positive)
+    steps_per_ramp: int = param(4, unit="1", doc="initial number of load increments per ramp",
+                                check=lambda v: None if 1 <= v <= 1000 else "must be in [1, 1000]")
+    steps_per_hold: int = param(5, unit="1", doc="initial number of time increments per hold",
+                                check=lambda v: None if 1 <= v <= 1000 else "must be in [1, 1000]")
+    max_cutbacks: int = param(8, unit="1", doc="halvings of an increment before the case fails",
+                              check=lambda v: None if 0 <= v <= 30 else "must be in [0, 30]")
+
+    def validate(self):
+        if len(self.hold_times) != len(self.pressures):
+            raise FieldError("hold_times", self.hold_times,
+                             f"must have one entry per pressure ({len(self.pressures)})")
+        if self.release and self.release_pressure >= self.pressures[-1]:
+            raise FieldError("release_pressure", self.release_pressure,
+                             f"must be < the last pressure {self.pressures[-1]:g} Pa")
+
+
+@dataclass(frozen=True, slots=True)
 class StatisticsConfig:
     """What the surface statistics report."""
 
@@ -212,6 +293,11 @@ class OutputConfig:
 
     heights: bool = param(True, unit="-", doc="save the height map as surface.npy")
     plots: bool = param(True, unit="-", doc="save PNG figures")
+    fields: bool = param(True, unit="-", doc="save displacement and plastic strain for ParaView (VTX)")
+    stages: tuple[str, ...] = param(
+        ("surface", "press"), unit="-", doc="stages to run, in order: surface, press",
+        check=lambda v: None if v and v[0] == "surface" and set(v) <= {"surface", "press"}
+        and len(set(v)) == len(v) else "must start with 'surface'; allowed: surface, press")
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +309,15 @@ class Case:
                       check=lambda v: None if 0 <= v < 2**63 else "must be in [0, 2^63)")
     surface: SurfaceConfig = field(default_factory=SurfaceConfig)
     statistics: StatisticsConfig = field(default_factory=StatisticsConfig)
+    lithium: LithiumConfig = field(default_factory=LithiumConfig)
+    mesh: MeshConfig = field(default_factory=MeshConfig)
+    press: PressConfig = field(default_factory=PressConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+
+    def validate(self):
+        if any(t > 0 for t in self.press.hold_times) and not self.lithium.creep:
+            raise FieldError("press.hold_times", self.press.hold_times,
+                             "a hold needs creep: set lithium.creep = true (with creep parameters)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -258,7 +352,11 @@ def _type_name(tp) -> str:
         return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
     if origin is tuple:
         args = typing.get_args(tp)
-        return f"a list of {len(args)} {_type_name(args[0])}s"
+        plural = {int: "integers", float: "numbers", str: "strings", bool: "booleans"}.get(
+            args[0], "values")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a non-empty list of {plural}"
+        return f"a list of {len(args)} {plural}"
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
         tp, getattr(tp, "__name__", str(tp)))
 
@@ -283,6 +381,10 @@ def _convert(value, tp, key: str):
         raise InputError(f"{key} = {_fmt(value)}: must be {_type_name(tp)}{hint}")
     if origin is tuple:
         args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            if not isinstance(value, (list, tuple)) or len(value) == 0:
+                raise bad
+            args = (args[0],) * len(value)
         if not isinstance(value, (list, tuple)) or len(value) != len(args):
             raise bad
         return tuple(_convert(v, a, f"{key}[{i}]") for i, (v, a) in enumerate(zip(value, args)))

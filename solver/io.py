@@ -242,3 +242,49 @@ def provenance(*, seed: int, mpi_size: int, wall_time_s: float, started: float,
 
 def now() -> float:
     return time.time()
+
+
+def save_npz(rf: RunFolder, name: str, arrays: dict) -> None:
+    """Save arrays as a compressed .npz in the run folder (rank 0, atomic)."""
+    if rf.rank == 0:
+        buf = _io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        atomic_write_bytes(rf.path / name, buf.getvalue())
+
+
+class FieldWriter:
+    """Time series of DOLFINx functions for ParaView (VTX/ADIOS2 ``.bp`` folders), collective.
+
+    One ``.bp`` per function space. The folder is written under a temporary name and renamed
+    into place by :meth:`close`, so an interrupted run leaves no half-written field file under
+    the final name.
+    """
+
+    def __init__(self, rf: RunFolder, name: str, functions: list):
+        from solver.fem_backend import import_dolfinx
+
+        dolfinx = import_dolfinx()
+        self.rf = rf
+        self.final = rf.path / name
+        self.tmp = rf.path / f".{name}.tmp"
+        comm = functions[0].function_space.mesh.comm
+        if comm.rank == 0:
+            import shutil
+
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        comm.barrier()
+        self.comm = comm
+        self.writer = dolfinx.io.VTXWriter(comm, str(self.tmp), functions, engine="BP4")
+
+    def write(self, t: float) -> None:
+        self.writer.write(float(t))
+
+    def close(self) -> None:
+        import shutil
+
+        self.writer.close()
+        self.comm.barrier()
+        if self.comm.rank == 0:
+            shutil.rmtree(self.final, ignore_errors=True)
+            os.replace(self.tmp, self.final)
+        self.comm.barrier()

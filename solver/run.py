@@ -107,17 +107,31 @@ def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
 
 
 def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = None,
-             stages: tuple[str, ...] = ("surface",)) -> dict:
+             stages: tuple[str, ...] | None = None, progress: bool = False) -> dict:
     """Run a case into the run folder ``out`` and return its results dict.
+
+    Args:
+        stages: stages to run (default: ``case.output.stages``).
 
     Raises:
         InputError: bad input; raised before anything is written.
+        SolveError: a solve failed; the folder is marked FAILED.
     """
     from solver import io
 
+    stages = tuple(case.output.stages if stages is None else stages)
     started = time.time()
     t0 = time.perf_counter()
-    surf = surface_stage(case)  # input errors surface here, before the folder is touched
+    # Every input check runs before the folder is touched.
+    surf = surface_stage(case)
+    press_setup = None
+    if "press" in stages:
+        from solver import press
+        from solver.fem_backend import comm_world
+
+        comm = comm_world() if comm is None else comm
+        press.lithium_law(case.lithium)
+        press_setup = press.build_setup(case, surf.heights, surf.physical_sizes, comm)
     rf = io.RunFolder(out, comm)
     rf.begin(cfgmod.to_toml(case))
     stage = "surface"
@@ -127,7 +141,10 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         output["surface"]["nb_grid_pts"] = list(surf.heights.shape)
         output["surface"]["physical_sizes"] = list(surf.physical_sizes)
         output["stages_completed"].append("surface")
-        # The press cycle and current-flow stages are appended here as they are implemented.
+        if press_setup is not None:
+            stage = "press"
+            output["press"] = press_stage(case, press_setup, rf, comm, progress)
+            output["stages_completed"].append("press")
         results = {
             "input": cfgmod.to_dict(case),
             "output": output,
@@ -143,3 +160,141 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         rf.fail(f"{type(e).__name__}: {e}", stage)
         raise
     return results
+
+
+def press_stage(case: Case, setup, rf, comm, progress: bool = False) -> dict:
+    """Run the press cycle, write its maps, fields and figures; return its results."""
+    from solver import io, press
+
+    fields = None
+
+    def on_step(rec, cycle):
+        nonlocal fields
+        if case.output.fields:
+            if fields is None:
+                from solver import mechanics
+
+                eps = mechanics.equivalent_plastic_strain(cycle.cp)
+                fields = [io.FieldWriter(rf, "displacement.bp", [cycle.cp.u]),
+                          io.FieldWriter(rf, "plastic_strain.bp", [eps])]
+            else:
+                from solver import mechanics
+
+                mechanics.equivalent_plastic_strain(cycle.cp)
+            for w in fields:
+                w.write(rec.index)
+
+    cycle = press.PressCycle(case, setup, comm, on_step=on_step,
+                             progress=press.text_progress(comm) if progress else None)
+    t0 = time.perf_counter()
+    try:
+        records = cycle.run()
+    finally:
+        for w in fields or []:
+            w.close()
+    wall = time.perf_counter() - t0
+    io.save_npz(rf, "contact_maps.npz", cycle.maps.arrays())
+    steps = [r.summary() for r in records]
+    loaded = [r for r in records if r.phase != "release"]
+    peak = max(loaded, key=lambda r: (r.mean_pressure, r.time)) if loaded else records[-1]
+    out = {
+        "n_steps": len(records),
+        "wall_time_s": wall,
+        "mesh": {"kind": setup.block.kind, "cells": _n_cells(setup.block.mesh),
+                 "face_element_size": setup.block.h_lateral,
+                 "elements_per_short_cutoff": setup.elements_per_short_cutoff,
+                 "thickness": setup.block.thickness},
+        "steps": steps,
+        "curve": {"mean_pressure": [r.mean_pressure for r in records],
+                  "contact_fraction": [r.contact_fraction for r in records],
+                  "void_volume_per_area": [r.void_volume_per_area for r in records],
+                  "phase": [r.phase for r in records]},
+        "peak": peak.summary(),
+        "peak_spot_areas": peak.spots.get("spot_areas", []),
+        "files": {"contact_maps": "contact_maps.npz"},
+    }
+    if records[-1].phase == "release":
+        last = records[-1]
+        out["after_release"] = {"contact_fraction": last.contact_fraction,
+                                "residual_void_volume_per_area": last.void_volume_per_area,
+                                "residual_mean_pressure": last.mean_pressure}
+    if case.output.fields:
+        out["files"].update({"displacement": "displacement.bp", "plastic_strain": "plastic_strain.bp"})
+    if case.output.plots:
+        out["files"].update(_press_figures(rf, cycle, records, peak))
+    return out
+
+
+def _n_cells(mesh) -> int:
+    imap = mesh.topology.index_map(mesh.topology.dim)
+    return int(imap.size_global)
+
+
+def _press_figures(rf, cycle, records, peak) -> dict:
+    from solver import plots
+
+    maps = cycle.maps
+    k = peak.index
+    files = {}
+    sizes = maps.physical_sizes
+    if maps.heights.shape[1] > 1:
+        rf.save_figure("contact_map.png", plots.contact_map_figure(
+            maps.in_contact[k], sizes, title=f"Contact at p = {peak.mean_pressure / 1e6:.3g} MPa"))
+        rf.save_figure("gap_map.png", plots.field_map_figure(
+            maps.gap[k] * 1e6, sizes, "gap", "µm", title="Gap at peak pressure"))
+        rf.save_figure("pressure_map.png", plots.field_map_figure(
+            maps.pressure[k] / 1e6, sizes, "contact pressure", "MPa",
+            title="Contact pressure at peak load"))
+    else:
+        x = maps.x * 1e6
+        rf.save_figure("contact_map.png", plots.curve_figure(
+            x, {"contact pressure (MPa)": maps.pressure[k][:, 0] / 1e6}, "x (µm)", "MPa",
+            "Contact pressure along the profile"))
+        rf.save_figure("gap_map.png", plots.curve_figure(
+            x, {"gap (µm)": maps.gap[k][:, 0] * 1e6}, "x (µm)", "µm", "Gap along the profile"))
+    files.update(contact_map_png="contact_map.png", gap_map_png="gap_map.png")
+    load = [r for r in records if r.phase != "release"]
+    rel = [r for r in records if r.phase == "release"]
+    ys = {"loading / hold": ([r.mean_pressure / 1e6 for r in load], [r.contact_fraction for r in load])}
+    fig = plots.curve_figure(ys["loading / hold"][0], {"A_r/A0 (loading, hold)": ys["loading / hold"][1]},
+                             "mean pressure (MPa)", "A_r / A0", "Real contact area",
+                             reference={"A_r/A0 (release)": ([r.mean_pressure / 1e6 for r in rel],
+                                                             [r.contact_fraction for r in rel])}
+                             if rel else None)
+    rf.save_figure("area_pressure.png", fig)
+    files["area_pressure_png"] = "area_pressure.png"
+    sec = _plastic_section(cycle)
+    if sec is not None:
+        pts, vals, title = sec
+        rf.save_figure("plastic_strain_section.png", plots.section_figure(pts * 1e6, vals, title))
+        files["plastic_strain_section_png"] = "plastic_strain_section.png"
+    return files
+
+
+def _plastic_section(cycle):
+    """Cell centres (lateral, vertical) and equivalent plastic strain in a vertical section."""
+    from solver import mechanics
+
+    if not hasattr(mechanics, "equivalent_plastic_strain"):
+        return None
+    eps = mechanics.equivalent_plastic_strain(cycle.cp)
+    mesh = eps.function_space.mesh
+    tdim = mesh.topology.dim
+    n = mesh.topology.index_map(tdim).size_local
+    from solver.fem_backend import import_dolfinx
+
+    dolfinx = import_dolfinx()
+    mids = dolfinx.mesh.compute_midpoints(mesh, tdim, np.arange(n, dtype=np.int32))
+    vals = eps.x.array[:n] if eps.x.array.size >= n else np.zeros(n)
+    if tdim == 3:
+        Ly = cycle.setup.physical_sizes[1]
+        h = cycle.setup.block.h_lateral
+        sel = np.abs(mids[:, 1] - Ly / 2) <= h / 2
+        pts, vals = mids[sel][:, [0, 2]], vals[sel]
+        title = "Equivalent plastic strain, section y = Ly/2"
+    else:
+        pts, title = mids[:, :2], "Equivalent plastic strain"
+    parts = cycle.comm.gather((pts, vals), root=0)
+    if cycle.comm.rank != 0:
+        return (np.zeros((0, 2)), np.zeros(0), title)
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), title)

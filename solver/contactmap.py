@@ -1,0 +1,233 @@
+"""The contact map: contact on the surface's x-y grid, per press step.
+
+This is what the current-flow stage consumes. It is saved in the run folder as
+``contact_maps.npz`` with these arrays (SI units; ``S`` steps, surface grid ``nx × ny``; a 2D
+plane-strain case has ``ny = 1``, the profile row):
+
+==================  ============  ==============================================================
+key                 shape         meaning
+==================  ============  ==============================================================
+``x``               (nx,)         grid x coordinates (m), ``x_i = i·Lx/nx``
+``y``               (ny,)         grid y coordinates (m)
+``heights``         (nx, ny)      the rigid surface h (m) on the grid
+``physical_sizes``  (2,)          (Lx, Ly) (m)
+``surface_sha256``  ()            SHA-256 of the C-ordered float64 heights of the full map
+``pressure``        (S, nx, ny)   contact pressure (Pa, ≥ 0), linear interpolation of the FE face
+``gap``             (S, nx, ny)   gap between lithium and surface (m, ≥ 0), same interpolation
+``in_contact``      (S, nx, ny)   bool, the contact indicator of the nearest FE face node
+``mean_pressure``   (S,)          applied mean pressure p̄ (Pa)
+``time``            (S,)          time (s) at the end of the step (holds advance it)
+``phase``           (S,)          "load", "hold" or "release"
+==================  ============  ==============================================================
+
+:func:`check_matches` refuses a map whose grid or surface differs from the case's surface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from solver.errors import InputError
+
+
+def surface_hash(heights: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(heights, dtype=np.float64).tobytes()).hexdigest()
+
+
+@dataclass
+class ContactMaps:
+    """Contact maps of all steps of a press cycle (see the module docstring)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    heights: np.ndarray
+    physical_sizes: tuple[float, float]
+    surface_sha256: str
+    pressure: list
+    gap: list
+    in_contact: list
+    mean_pressure: list
+    time: list
+    phase: list
+
+    @classmethod
+    def empty(cls, heights: np.ndarray, physical_sizes) -> ContactMaps:
+        h = np.asarray(heights, dtype=float)
+        if h.ndim == 1:
+            h = h[:, None]
+        nx, ny = h.shape
+        Lx, Ly = physical_sizes
+        return cls(np.arange(nx) * Lx / nx, np.arange(ny) * Ly / ny if ny > 1 else np.zeros(1),
+                   h, (float(Lx), float(Ly)), surface_hash(h), [], [], [], [], [], [])
+
+    def append(self, pressure, gap, in_contact, mean_pressure, time, phase):
+        self.pressure.append(np.asarray(pressure, dtype=float))
+        self.gap.append(np.asarray(gap, dtype=float))
+        self.in_contact.append(np.asarray(in_contact, dtype=bool))
+        self.mean_pressure.append(float(mean_pressure))
+        self.time.append(float(time))
+        self.phase.append(str(phase))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays saved in ``contact_maps.npz``."""
+        shape = (0, *self.heights.shape)
+        stack = lambda v, dt: np.array(v, dtype=dt) if v else np.zeros(shape, dtype=dt)  # noqa: E731
+        return {
+            "x": self.x, "y": self.y, "heights": self.heights,
+            "physical_sizes": np.array(self.physical_sizes),
+            "surface_sha256": np.array(self.surface_sha256),
+            "pressure": stack(self.pressure, float), "gap": stack(self.gap, float),
+            "in_contact": stack(self.in_contact, bool),
+            "mean_pressure": np.array(self.mean_pressure), "time": np.array(self.time),
+            "phase": np.array(self.phase, dtype=str),
+        }
+
+
+def load(path: str | Path) -> dict[str, np.ndarray]:
+    """Read ``contact_maps.npz``; a missing or malformed file is an InputError naming it."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
+    except (OSError, ValueError) as e:
+        raise InputError(f"contact map '{path}': cannot be read ({e})") from None
+    needed = {"x", "y", "heights", "physical_sizes", "surface_sha256", "pressure", "gap",
+              "in_contact", "mean_pressure", "time", "phase"}
+    if missing := needed - set(data):
+        raise InputError(f"contact map '{path}': missing arrays {sorted(missing)}")
+    return data
+
+
+def check_matches(data: dict, heights: np.ndarray, physical_sizes, source: str = "contact map"):
+    """Raise InputError unless the contact map was made on this very surface grid."""
+    h = np.asarray(heights, dtype=float)
+    h = h[:, None] if h.ndim == 1 else h
+    if tuple(data["heights"].shape) != h.shape:
+        raise InputError(f"{source}: grid {tuple(data['heights'].shape)} differs from the "
+                         f"surface grid {h.shape}")
+    if not np.allclose(data["physical_sizes"], physical_sizes, rtol=1e-12, atol=0):
+        raise InputError(f"{source}: physical_sizes {list(data['physical_sizes'])} m differ from "
+                         f"the surface's {list(physical_sizes)} m")
+    if str(data["surface_sha256"]) != surface_hash(h):
+        raise InputError(f"{source}: made on a different surface (heights differ)")
+
+
+# ---------------------------------------------------------------------------------------------
+# face nodes -> surface grid
+
+
+def face_to_grid(points: np.ndarray, values: dict[str, np.ndarray], node_lines: list[np.ndarray],
+                 grid_lines: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Interpolate nodal values of a structured FE face onto the surface grid.
+
+    Args:
+        points: face node coordinates (n, gdim) (m); all nodes of the face (all ranks).
+        values: nodal arrays to interpolate; keys ending in ``"_nearest"`` take the value of the
+            nearest node (indicators), the others are (bi)linear.
+        node_lines: the face's node coordinates along x (and y) (m), increasing.
+        grid_lines: the surface grid coordinates along x (and y) (m).
+
+    Returns:
+        The same keys, arrays of the grid's shape ``(nx, ny)`` (2D faces: ``(nx, 1)``).
+    """
+    from scipy.interpolate import RegularGridInterpolator
+
+    dim = len(node_lines)
+    idx = []
+    for a in range(dim):
+        line = node_lines[a]
+        k = np.searchsorted(line, points[:, a])
+        k = np.clip(k, 1, len(line) - 1)
+        k = np.where(np.abs(line[k - 1] - points[:, a]) < np.abs(line[k] - points[:, a]), k - 1, k)
+        idx.append(k)
+    shape = tuple(len(line) for line in node_lines)
+    mesh_pts = np.stack(np.meshgrid(*grid_lines, indexing="ij"), axis=-1).reshape(-1, dim)
+    out = {}
+    for key, v in values.items():
+        node_grid = np.full(shape, np.nan)
+        node_grid[tuple(idx)] = v
+        if np.isnan(node_grid).any():
+            raise RuntimeError("face nodes do not fill the structured face grid")
+        method = "nearest" if key.endswith("_nearest") else "linear"
+        f = RegularGridInterpolator(tuple(node_lines), node_grid.astype(float), method=method,
+                                    bounds_error=False, fill_value=None)
+        res = f(mesh_pts).reshape(tuple(len(g) for g in grid_lines))
+        if dim == 1:
+            res = res[:, None]
+        out[key.removesuffix("_nearest")] = res
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# contact spots (connected components)
+
+
+@numba.njit(cache=True)
+def label_spots(mask):
+    """4-connected components of a boolean map (non-periodic).
+
+    Args:
+        mask: (nx, ny) bool.
+
+    Returns:
+        (labels, n): labels (nx, ny) int64 with 0 outside contact and 1..n inside, numbered in
+        C order of each spot's first cell; n the number of spots.
+    """
+    nx, ny = mask.shape
+    labels = np.zeros((nx, ny), dtype=np.int64)
+    stack = np.empty((nx * ny, 2), dtype=np.int64)
+    n = 0
+    for i0 in range(nx):
+        for j0 in range(ny):
+            if not mask[i0, j0] or labels[i0, j0] != 0:
+                continue
+            n += 1
+            labels[i0, j0] = n
+            top = 0
+            stack[0, 0] = i0
+            stack[0, 1] = j0
+            top = 1
+            while top > 0:
+                top -= 1
+                i = stack[top, 0]
+                j = stack[top, 1]
+                for d in range(4):
+                    ii = i + (1 if d == 0 else (-1 if d == 1 else 0))
+                    jj = j + (1 if d == 2 else (-1 if d == 3 else 0))
+                    if 0 <= ii < nx and 0 <= jj < ny and mask[ii, jj] and labels[ii, jj] == 0:
+                        labels[ii, jj] = n
+                        stack[top, 0] = ii
+                        stack[top, 1] = jj
+                        top += 1
+    return labels, n
+
+
+@numba.njit(cache=True)
+def spot_sizes(labels, n):
+    """Number of grid cells of each spot 1..n (array of length n)."""
+    sizes = np.zeros(n, dtype=np.int64)
+    nx, ny = labels.shape
+    for i in range(nx):
+        for j in range(ny):
+            if labels[i, j] > 0:
+                sizes[labels[i, j] - 1] += 1
+    return sizes
+
+
+def spot_statistics(in_contact: np.ndarray, cell_area: float) -> dict:
+    """Number of contact spots and their size distribution (areas in m²)."""
+    labels, n = label_spots(np.ascontiguousarray(in_contact, dtype=np.bool_))
+    areas = spot_sizes(labels, n) * cell_area
+    if n == 0:
+        return {"n_spots": 0, "spot_area_mean": 0.0, "spot_area_max": 0.0,
+                "spot_area_percentiles": {}, "spot_areas": []}
+    pct = np.percentile(areas, [10, 50, 90])
+    return {"n_spots": int(n), "spot_area_mean": float(areas.mean()),
+            "spot_area_max": float(areas.max()),
+            "spot_area_percentiles": {"p10": float(pct[0]), "p50": float(pct[1]), "p90": float(pct[2])},
+            "spot_areas": np.sort(areas)[::-1].tolist()}

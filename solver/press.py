@@ -1,0 +1,307 @@
+"""The press cycle of one case: lithium pressed onto the rigid surface, held, released.
+
+Builds the block and the contact problem from the case, steps the load with adaptive increments
+(cut back on a failed Newton solve, grown when it is easy), and after every converged step
+reports the contact state on the surface grid (:mod:`solver.contactmap`) and the step metrics.
+Physics and stepping only: the caller (:mod:`solver.run`) writes files through ``on_step``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solver import contactmap, geometry, laws, mechanics
+from solver.config import Case, LithiumConfig
+from solver.errors import InputError, SolveError
+
+log = logging.getLogger("lamina")
+
+#: Newton iterations at or below which the next increment grows by GROWTH.
+EASY_ITERATIONS = 6
+GROWTH = 1.5
+
+
+# ---------------------------------------------------------------------------------------------
+# material and mesh from the case
+
+
+def lithium_law(cfg: LithiumConfig):
+    """The lithium's law parameters (:mod:`solver.laws`) from the case and its material file."""
+    from solver.materials import load_material
+
+    mat = load_material(cfg.material)
+
+    def pick(value, key, what):
+        if value is not None:
+            return value
+        if key not in mat:
+            raise InputError(f"lithium.{what}: not set and material '{cfg.material}' has no {key}")
+        return float(mat[key])
+
+    E = pick(cfg.youngs_modulus, "youngs_modulus_Pa", "youngs_modulus")
+    nu = pick(cfg.poisson_ratio, "poisson_ratio", "poisson_ratio")
+    elastic = laws.ElasticParams(E, nu)
+    plastic = None
+    if cfg.plasticity:
+        sy = pick(cfg.yield_stress, "yield_stress_Pa", "yield_stress")
+        if cfg.hardening == "power":
+            K = cfg.hardening_coefficient
+            n = cfg.hardening_exponent
+            if K is None or n is None:
+                raise InputError("lithium.hardening = 'power': needs hardening_coefficient (Pa) "
+                                 "and hardening_exponent")
+            plastic = laws.J2Params(E, nu, sy, "power", K=K, n=n)
+        else:
+            plastic = laws.J2Params(E, nu, sy, "linear", H=cfg.hardening_modulus)
+    creep = None
+    if cfg.creep:
+        n = pick(cfg.creep_exponent, "creep_stress_exponent", "creep_exponent")
+        Q = pick(cfg.activation_energy, "creep_activation_energy_J_per_mol", "activation_energy")
+        T_ref = float(mat.get("creep_reference_temperature_K", cfg.temperature))
+        if cfg.creep_reference_rate is not None:
+            rate_ref = cfg.creep_reference_rate
+        else:
+            a_mpa = pick(None, "creep_prefactor_per_s_per_MPa_n", "creep_reference_rate")
+            rate_ref = a_mpa * (cfg.creep_reference_stress / 1e6) ** n
+        # ε̇ = rate_ref (σ/σ_ref)^n at T_ref  ->  A in 1/(s MPa^n) at T_ref
+        a_mpa = rate_ref / (cfg.creep_reference_stress / 1e6) ** n
+        creep = laws.NortonParams.from_mpa(a_mpa, n, Q=Q, T=cfg.temperature, T_ref=T_ref)
+    if plastic is not None and creep is not None:
+        return laws.ElastoplasticCreepParams(plastic, creep)
+    if plastic is not None:
+        return plastic
+    if creep is not None:
+        return laws.ElasticCreepParams(elastic, creep)
+    return elastic
+
+
+@dataclass
+class PressSetup:
+    """What the press stage works on."""
+
+    block: geometry.Block
+    heights: np.ndarray          # the surface under the FE face: (nx, ny) map or (nx,) profile
+    grid_heights: np.ndarray     # the same on the contact-map grid, (nx, ny) or (nx, 1)
+    physical_sizes: tuple[float, float]
+    grid_lines: list             # surface grid coordinates along x (and y)
+    node_lines: list             # FE face node coordinates along x (and y)
+    elements_per_short_cutoff: float | None
+
+
+def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressSetup:
+    """Mesh the lithium over the surface; refuse a face too coarse for the surface."""
+    m = case.mesh
+    s = case.surface
+    Lx, Ly = physical_sizes
+    nx, ny = heights.shape
+    short = s.short_cutoff if s.kind == "self_affine" else None
+    if s.kind == "self_affine" and short is None:
+        short = 2 * max(Lx / nx, Ly / ny)
+    if m.face_element_size is not None:
+        size = m.face_element_size
+    elif short is not None:
+        size = short / geometry.MIN_ELEMENTS_PER_WAVELENGTH
+    else:
+        size = min(Lx, Ly) / 32
+    per = None
+    if short is not None:
+        try:
+            per = geometry.check_resolution(short, size)
+        except InputError as e:
+            raise InputError(f"mesh.face_element_size: {e}") from None
+    elif s.kind == "measured" and size > 2 * max(Lx / nx, Ly / ny):
+        log.warning("mesh: face elements of %.3g m are %.1f grid spacings of the measured map; "
+                    "features below %.3g m are not resolved", size, size / (Lx / nx), 4 * size)
+    z0 = float(np.max(heights))
+    h_max = max(m.thickness / 4, size)
+    if m.dimension == 2:
+        row = ny // 2 if m.profile_row is None else m.profile_row
+        if row >= ny:
+            raise InputError(f"mesh.profile_row = {row}: must be < ny = {ny}")
+        profile = np.ascontiguousarray(heights[:, row])
+        n_face = max(1, math.ceil(Lx / size - 1e-9))
+        block = geometry.lithium_block_2d(comm, Lx, m.thickness, size, n_face, m.grading, z0=z0,
+                                          h_max=h_max)
+        node_lines = [np.linspace(0.0, Lx, n_face + 1)]
+        grid_lines = [np.arange(nx) * Lx / nx]
+        return PressSetup(block, profile, profile[:, None], (Lx, Ly), grid_lines, node_lines, per)
+    n_face = (max(1, math.ceil(Lx / size - 1e-9)), max(1, math.ceil(Ly / size - 1e-9)))
+    block = geometry.lithium_block_3d(comm, (Lx, Ly), m.thickness, size, n_face, m.grading, z0=z0,
+                                      h_max=h_max)
+    node_lines = [np.linspace(0.0, Lx, n_face[0] + 1), np.linspace(0.0, Ly, n_face[1] + 1)]
+    grid_lines = [np.arange(nx) * Lx / nx, np.arange(ny) * Ly / ny]
+    return PressSetup(block, heights, heights, (Lx, Ly), grid_lines, node_lines, per)
+
+
+# ---------------------------------------------------------------------------------------------
+# stepping
+
+
+@dataclass
+class StepRecord:
+    """Metrics after one converged step (SI units)."""
+
+    index: int
+    phase: str
+    mean_pressure: float
+    time: float
+    newton_iterations: int
+    contact_fraction: float          # A_r/A0 from the FE face (lumped nodal areas)
+    contact_fraction_grid: float     # A_r/A0 on the surface grid (nearest-node indicator)
+    void_volume_per_area: float      # mean gap over the patch (m^3/m^2 = m)
+    max_contact_pressure: float
+    mean_contact_pressure: float     # over the contact area
+    plastic_zone_depth: float
+    spots: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        d = dict(self.__dict__)
+        spots = dict(d.pop("spots"))
+        spots.pop("spot_areas", None)
+        d.update(spots)
+        return d
+
+
+def schedule(cfg) -> list[tuple[str, float, float]]:
+    """The press cycle as segments (phase, target pressure (Pa), duration (s))."""
+    segs = []
+    for p, t in zip(cfg.pressures, cfg.hold_times):
+        segs.append(("load" if not segs or p >= segs[-1][1] else "release", p, 0.0))
+        if t > 0:
+            segs.append(("hold", p, t))
+    if cfg.release:
+        segs.append(("release", cfg.release_pressure, 0.0))
+    return segs
+
+
+class PressCycle:
+    """Runs the press cycle of a case on a contact problem; ``on_step(record, maps, cp)``
+    is called after every converged step (on every rank)."""
+
+    def __init__(self, case: Case, setup: PressSetup, comm, *, on_step=None, progress=None):
+        self.case = case
+        self.setup = setup
+        self.comm = comm
+        self.on_step = on_step
+        self.progress = progress
+        self.law = lithium_law(case.lithium)
+        surface = geometry.SurfaceHeights(setup.heights, tuple(setup.physical_sizes[: setup.block.mesh.geometry.dim - 1]))
+        self.cp = mechanics.ContactProblem(setup.block, surface, self.law,
+                                           prefix="lamina_press_")
+        self.maps = contactmap.ContactMaps.empty(setup.grid_heights, setup.physical_sizes)
+        self.records: list[StepRecord] = []
+        self.pressure = 0.0
+
+    # -- one step -----------------------------------------------------------------------------
+    def _step(self, pressure: float, dt: float) -> int:
+        res = mechanics.solve_load_step(self.cp, pressure, dt=dt)
+        self.pressure = pressure
+        return res.iterations
+
+    def _segment(self, phase: str, target: float, duration: float, n0: int) -> None:
+        cfg = self.case.press
+        cut = 0
+        if phase == "hold":
+            t_end = self.cp.time + duration
+            dt = duration / n0
+            while self.cp.time < t_end * (1 - 1e-12):
+                dt = min(dt, t_end - self.cp.time)
+                try:
+                    its = self._step(target, dt)
+                except SolveError as e:
+                    cut += 1
+                    if cut > cfg.max_cutbacks:
+                        raise SolveError(f"hold at {target:.4g} Pa: {e} (after {cut - 1} cut-backs)") from None
+                    dt /= 2
+                    continue
+                self._record(phase, its)
+                if its <= EASY_ITERATIONS:
+                    dt *= GROWTH
+            return
+        start = self.pressure
+        dp = (target - start) / n0
+        p = start
+        while (target - p) * math.copysign(1, dp) > 1e-12 * abs(target):
+            nxt = p + dp
+            if (target - nxt) * math.copysign(1, dp) < 0:
+                nxt = target
+            try:
+                its = self._step(nxt, 0.0)
+            except SolveError as e:
+                cut += 1
+                if cut > cfg.max_cutbacks:
+                    raise SolveError(f"{phase} to {target:.4g} Pa: {e} (after {cut - 1} cut-backs)") from None
+                dp /= 2
+                continue
+            p = nxt
+            self._record(phase, its)
+            if its <= EASY_ITERATIONS:
+                dp *= GROWTH
+
+    def run(self) -> list[StepRecord]:
+        segs = schedule(self.case.press)
+        for i, (phase, target, duration) in enumerate(segs):
+            n0 = self.case.press.steps_per_hold if phase == "hold" else self.case.press.steps_per_ramp
+            self._segment(phase, target, duration, n0)
+            if self.progress:
+                self.progress(i + 1, len(segs), self.records[-1] if self.records else None)
+        return self.records
+
+    # -- after a converged step ---------------------------------------------------------------
+    def _record(self, phase: str, iterations: int) -> None:
+        cp = self.cp
+        st = mechanics.contact_state(cp)
+        parts = self.comm.allgather((st.points, st.gap, st.pressure, st.in_contact))
+        points = np.concatenate([q[0] for q in parts])
+        gap = np.concatenate([q[1] for q in parts])
+        pres = np.concatenate([q[2] for q in parts])
+        inc = np.concatenate([q[3] for q in parts])
+        dim = len(self.setup.node_lines)
+        grid = contactmap.face_to_grid(points[:, :dim], {
+            "gap": np.maximum(gap, 0.0), "pressure": np.maximum(pres, 0.0),
+            "in_contact_nearest": inc.astype(float)}, self.setup.node_lines, self.setup.grid_lines)
+        in_contact = grid["in_contact"] > 0.5
+        Lx, Ly = self.setup.physical_sizes
+        nx, ny = in_contact.shape
+        cell = (Lx / nx) * (Ly / ny if ny > 1 else 1.0)
+        spots = contactmap.spot_statistics(in_contact, cell)
+        self.maps.append(grid["pressure"], grid["gap"], in_contact, self.pressure, cp.time, phase)
+        depth = mechanics.plastic_zone_depth(cp) if hasattr(mechanics, "plastic_zone_depth") else 0.0
+        contact_p = grid["pressure"][in_contact]
+        rec = StepRecord(
+            index=len(self.records), phase=phase, mean_pressure=self.pressure, time=cp.time,
+            newton_iterations=iterations, contact_fraction=st.fraction,
+            contact_fraction_grid=float(in_contact.mean()),
+            void_volume_per_area=float(grid["gap"].mean()),
+            max_contact_pressure=float(grid["pressure"].max()),
+            mean_contact_pressure=float(contact_p.mean()) if contact_p.size else 0.0,
+            plastic_zone_depth=float(depth), spots=spots)
+        self.records.append(rec)
+        if self.on_step is not None:
+            self.on_step(rec, self)
+
+
+def text_progress(comm, width: int = 30):
+    """A one-line progress bar on rank 0 (stderr)."""
+    import sys
+
+    t0 = time.perf_counter()
+
+    def show(done, total, rec):
+        if comm.rank != 0:
+            return
+        bar = "#" * round(width * done / total)
+        extra = (f" p={rec.mean_pressure / 1e6:.3g} MPa A_r/A0={rec.contact_fraction:.4f}"
+                 if rec is not None else "")
+        sys.stderr.write(f"\rpress [{bar:<{width}s}] {done}/{total}{extra} "
+                         f"{time.perf_counter() - t0:.0f} s")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
