@@ -109,25 +109,25 @@ class SurfaceConfig:
         "self_affine", unit="-",
         doc="self_affine | flat | sinusoid_1d | sinusoid_2d | paraboloid | measured")
     nb_grid_pts: tuple[int, int] = param(
-        (256, 256), unit="1", doc="grid points (nx, ny) of the height map", check=grid_pts)
+        (128, 128), unit="1", doc="grid points (nx, ny) of the height map", check=grid_pts)
     physical_sizes: tuple[float, float] | None = param(
-        (1e-4, 1e-4), unit="m", doc="patch size (Lx, Ly); measured maps: required for plain "
+        (5e-5, 5e-5), unit="m", doc="patch size (Lx, Ly); measured maps: required for plain "
         "matrices, else taken from the instrument file", check=positive,
         unset_if=lambda t: t.get("kind") == "measured")
     hurst: float = param(
         0.8, unit="1", doc="Hurst exponent H of the self-affine PSD C(q) ~ q^(-2(1+H))",
         check=in_range(0.0, 1.0, lo_open=True))
     rms_height: float | None = param(
-        5e-7, unit="m", doc="target rms height Sq (exactly one of rms_height, rms_slope)",
+        3e-7, unit="m", doc="target rms height Sq (exactly one of rms_height, rms_slope)",
         check=positive, unset_if=lambda t: "rms_slope" in t)
     rms_slope: float | None = param(
         None, unit="1", doc="target rms slope Sdq (exactly one of rms_height, rms_slope)",
         check=positive)
     short_cutoff: float | None = param(
-        4e-6, unit="m", doc="shortest wavelength in the spectrum (none: grid Nyquist)",
+        8e-6, unit="m", doc="shortest wavelength in the spectrum (none: grid Nyquist)",
         check=positive)
     long_cutoff: float | None = param(
-        5e-5, unit="m", doc="roll-off wavelength (none: the patch size)", check=positive)
+        2.5e-5, unit="m", doc="roll-off wavelength (none: the patch size)", check=positive)
     rolloff: float = param(
         1.0, unit="1", doc="PSD below the roll-off wavevector relative to C(q_r) (1: plateau)",
         check=in_range(0.0, 1.0))
@@ -242,7 +242,7 @@ class MeshConfig:
     face_element_size: float | None = param(
         None, unit="m", doc="element size along the contact face (none: short_cutoff / 4, "
         "else patch / 32)", check=positive)
-    grading: float = param(1.25, unit="1", doc="growth ratio of element heights away from the face",
+    grading: float = param(1.3, unit="1", doc="growth ratio of element heights away from the face",
                            check=in_range(1.0, 2.0))
     profile_row: int | None = param(None, unit="1", doc="2D: row j of the height map used as "
                                     "profile (none: ny // 2)", check=non_negative)
@@ -253,7 +253,7 @@ class PressConfig:
     """The press cycle: ramp to each target pressure, hold, then release."""
 
     pressures: tuple[float, ...] = param(
-        (1e6, 3e6, 1e7), unit="Pa", doc="target mean pressures, in order", check=positive)
+        (0.5e6, 1e6, 2e6), unit="Pa", doc="target mean pressures, in order", check=positive)
     hold_times: tuple[float, ...] = param(
         (0.0, 0.0, 60.0), unit="s", doc="hold time at each target pressure (creep)",
         check=non_negative)
@@ -315,6 +315,15 @@ class Case:
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def validate(self):
+        from solver.geometry import MIN_ELEMENTS_PER_WAVELENGTH as n_min
+
+        s, size = self.surface, self.mesh.face_element_size
+        if size is not None and s.kind == "self_affine" and s.short_cutoff is not None \
+                and s.short_cutoff / size < n_min:
+            raise FieldError("mesh.face_element_size", size,
+                             f"gives {s.short_cutoff / size:.3g} elements per short_cutoff "
+                             f"{s.short_cutoff:g} m; must be <= short_cutoff / {n_min:g} = "
+                             f"{s.short_cutoff / n_min:g} m")
         if any(t > 0 for t in self.press.hold_times) and not self.lithium.creep:
             raise FieldError("press.hold_times", self.press.hold_times,
                              "a hold needs creep: set lithium.creep = true (with creep parameters)")

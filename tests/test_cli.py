@@ -55,6 +55,14 @@ BAD_CASES = [
      "surface.crop"),
     ("detrend-unknown", SURF + 'detrend = "cubic"\n', "surface.detrend"),
     ("flatness-negative", "[statistics]\nflatness_cutoff = -1e-5\n", "statistics.flatness_cutoff"),
+    ("pressure-negative", "[press]\npressures = [-1e6]\nhold_times = [0.0]\n", "press.pressures"),
+    ("hold-times-mismatch", "[press]\npressures = [1e6]\n", "press.hold_times"),
+    ("thickness-zero", "[mesh]\nthickness = 0.0\n", "mesh.thickness"),
+    ("dimension-four", "[mesh]\ndimension = 4\n", "mesh.dimension"),
+    ("hold-without-creep", "[lithium]\ncreep = false\n", "press.hold_times"),
+    ("mesh-too-coarse", "[mesh]\nface_element_size = 5e-6\n", "mesh.face_element_size"),
+    ("yield-negative", "[lithium]\nyield_stress = -1.0\n", "lithium.yield_stress"),
+    ("unknown-stage", '[output]\nstages = ["surface", "current"]\n', "output.stages"),
     ("non-gaussian-impossible", SURF + "skewness = 2.0\nkurtosis = 3.0\n", "surface.kurtosis"),
 ]
 
@@ -135,26 +143,69 @@ def test_version_lists_the_stack(capsys):
         assert any(line.split()[0] == name for line in out.splitlines()), name
 
 
-def test_run_default_writes_complete_folder(tmp_path):
-    out = tmp_path / "demo"
-    assert main(["run", "--out", str(out)]) == 0
+FAST_2D = """
+name = "fast-2d"
+[surface]
+nb_grid_pts = [64, 64]
+physical_sizes = [4e-5, 4e-5]
+short_cutoff = 5e-6
+long_cutoff = 2e-5
+rms_height = 2e-7
+[mesh]
+dimension = 2
+thickness = 4e-5
+[press]
+pressures = [0.5e6, 1.5e6]
+hold_times = [0.0, 5.0]
+"""
+
+
+def test_surface_command_on_default_case(tmp_path):
+    out = tmp_path / "s"
+    assert main(["surface", "--out", str(out)]) == 0
     assert (out / "DONE").exists()
     res = json.loads((out / "results.json").read_text())
     assert set(res) == {"input", "output", "provenance"}
-    assert res["input"]["surface"]["hurst"] == 0.8
-    prov = res["provenance"]
-    for k in ("versions", "git_commit", "seed", "mpi_size", "wall_time_s"):
-        assert k in prov
+    assert res["output"]["stages_completed"] == ["surface"]
     st = res["output"]["surface"]["statistics"]
-    assert abs(st["Sq"] - 5e-7) / 5e-7 < 1e-10
+    assert abs(st["Sq"] - 3e-7) / 3e-7 < 1e-10
     for png in ("surface.png", "psd.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     h = np.load(out / "surface.npy")
-    assert h.shape == (256, 256)
+    assert h.shape == (128, 128)
     # same seed -> identical map; the folder is reused cleanly
     assert main(["surface", "--out", str(out)]) == 0
     assert np.array_equal(np.load(out / "surface.npy"), h)
     assert not list(out.glob(".*tmp*")), "temporary files left behind"
+
+
+def test_run_press_cycle_writes_complete_folder(tmp_path):
+    case = tmp_path / "case.toml"
+    case.write_text(FAST_2D)
+    out = tmp_path / "run"
+    assert main(["run", str(case), "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["output"]["stages_completed"] == ["surface", "press"]
+    prov = res["provenance"]
+    for k in ("versions", "git_commit", "seed", "mpi_size", "wall_time_s"):
+        assert k in prov
+    press = res["output"]["press"]
+    phases = [s["phase"] for s in press["steps"]]
+    assert phases[0] == "load" and "hold" in phases and phases[-1] == "release"
+    # contact grows with load and during the hold; the release leaves less contact
+    curve = press["curve"]
+    load = [f for f, ph in zip(curve["contact_fraction"], curve["phase"]) if ph == "load"]
+    assert all(b >= a - 1e-12 for a, b in zip(load, load[1:]))
+    hold = [f for f, ph in zip(curve["contact_fraction"], curve["phase"]) if ph == "hold"]
+    assert hold[-1] >= load[-1]
+    assert press["after_release"]["contact_fraction"] <= press["peak"]["contact_fraction"]
+    maps = np.load(out / "contact_maps.npz")
+    n = len(press["steps"])
+    assert maps["in_contact"].shape == (n, 64, 1) and maps["pressure"].shape == (n, 64, 1)
+    for png in ("contact_map.png", "gap_map.png", "area_pressure.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert (out / "displacement.bp").is_dir()
+    assert (out / "DONE").exists()
 
 
 def test_console_script_exit_code(tmp_path):
