@@ -14,7 +14,7 @@ A sweep file is a base case plus parameter axes::
 
     [[sweep.axis]]
     key = "surface.rms_height"    # dotted case key
-    values = [2e-7, 5e-7]         # or linspace = [a, b, n], logspace = [a, b, n], range = [i0, i1(, step)]
+    values = [2e-7, 5e-7]         # or linspace / logspace = [a, b, n], range = [i0, i1(, step)]
 
     [[sweep.axis]]
     key = "seed"                  # surface realisations are an axis like any other
@@ -43,13 +43,14 @@ Axes:
   ``surface.nb_grid_pts``); it does not enter the case file or its hash.
 
 Expansion validates every case (``config.from_dict``) before anything is written; a bad sweep file
-is an :class:`~solver.errors.InputError` naming the axis, key and value, and leaves no case files and
-no manifest. Then, written atomically (:func:`solver.io.atomic_write_bytes`), manifest last::
+is an :class:`~solver.errors.InputError` naming the axis, key and value, and leaves no case files
+and no manifest. Then, written atomically (:func:`solver.io.atomic_write_bytes`), manifest last::
 
     SWEEP_DIR/
       sweep.toml              the sweep file as given
       cases/<hash>.toml       the resolved case (config.to_toml); hash = sha256 of that text [:12]
-      manifest.json           sweep name, options, cases [{id, hash, params, ranks, case_file, run_folder}]
+      manifest.json           sweep name, options, cases:
+                              [{id, hash, params, ranks, case_file, run_folder}]
       runs/<hash>/            the run folder of each case (solver.io convention: DONE last / FAILED)
       runs/<hash>/RUNNING     while an executor runs the case: host, pid, job; flock-ed (see below)
       logs/<hash>.log         output of every attempt at the case (appended)
@@ -76,6 +77,28 @@ A claimer re-checks DONE after taking the lock and takes the lock only on the fi
 names, so two executors on one sweep folder never run the same case at once. On file systems
 without flock (Lustre mounted without ``-o flock``) the lock is skipped with a warning and the
 state falls back to the recorded host and pid.
+
+Executors (``lamina sweep SWEEP.toml|SWEEP_DIR --executor ...``), each running only what is not
+done:
+
+* ``local``: ``--jobs N`` cases at once, each ``lamina run cases/<hash>.toml --out runs/<hash>``
+  in SWEEP_DIR (under ``mpiexec -n K`` for K > 1 ranks), with OMP/numba threads set to
+  cores / (N K) unless set already. A case that ends without DONE and without its own FAILED gets
+  FAILED with the exit code or signal and its last error line. Cases held by another executor are
+  waited for and taken up if it dies. Exit code 0 when every case is done, 1 otherwise.
+* ``slurm``: one job array per rank count from ``hpc/slurm_array.sh.in`` (``[slurm]`` options),
+  submitted with sbatch. With ``warm_cache`` (default) a one-task warm-up job runs the first case
+  first and fills the JIT/numba cache that every array task copies into its job-local cache.
+  Each task is ``python -m solver.sweep task SWEEP_DIR HASH -- srun ... lamina run`` (:func:
+  `task_main`): skip if done or held, hold the lock, forward USR1/TERM, FAILED on failure.
+* ``pbs``: the same from ``hpc/pbs_array.sh.in`` (``#PBS -J``), written, not submitted.
+* ``none`` (or ``--dry-run``): expansion and scripts only.
+
+``lamina collect`` writes one row per case in manifest order: ``id, hash, status``, the swept
+values as ``param.<key>``, every scalar of the resolved case as ``input.<key>`` (short lists as
+``key[i]``), every scalar of ``output`` as ``output.<key>`` (arrays skipped) and of
+``provenance`` as ``provenance.<key>``; CSV always, Parquet with pyarrow; ``failures.csv`` lists
+the failed cases with the stage and reason from FAILED.
 """
 
 from __future__ import annotations
@@ -85,7 +108,6 @@ import copy
 import csv
 import dataclasses
 import difflib
-import errno
 import fcntl
 import hashlib
 import io as _stdio
@@ -154,7 +176,9 @@ def _unknown_keys(table: dict, allowed, where: str) -> None:
         if k not in allowed:
             close = difflib.get_close_matches(k, list(allowed), 1)
             hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
-            raise InputError(f"{where}.{k}: unknown key; {hint}" if where else f"{k}: unknown key; {hint}")
+            raise InputError(
+                f"{where}.{k}: unknown key; {hint}" if where else f"{k}: unknown key; {hint}"
+            )
 
 
 def _case_leaves(cls=cfgmod.Case, prefix: str = "") -> dict[str, tuple[Any, Any]]:
@@ -256,8 +280,8 @@ class Sweep:
     base_dir: Path  # where relative paths in axis values resolve
     samples: int | None = None
     seed: int | None = None
-    slurm: dict = dataclasses.field(default_factory=dict)
-    pbs: dict = dataclasses.field(default_factory=dict)
+    slurm: dict | None = None  # None: no [slurm] table (the executor then uses the defaults)
+    pbs: dict | None = None
     source: Path | None = None
     text: str | None = None
 
@@ -281,11 +305,17 @@ class CaseSpec:
         return f"runs/{self.hash}"
 
     def entry(self) -> dict:
-        return {"id": self.id, "hash": self.hash, "params": self.params, "ranks": self.ranks,
-                "case_file": self.case_file, "run_folder": self.run_folder}
+        return {
+            "id": self.id,
+            "hash": self.hash,
+            "params": self.params,
+            "ranks": self.ranks,
+            "case_file": self.case_file,
+            "run_folder": self.run_folder,
+        }
 
 
-# Executor option tables: name -> (default, check(value) -> normalised value or raise ValueError(msg))
+# Executor option tables: name -> (default, check(value) -> normalised value, or ValueError(msg))
 def _opt_str(v):
     if not isinstance(v, str) or not v.strip() or "\n" in v:
         raise ValueError("must be a non-empty one-line string")
@@ -304,6 +334,12 @@ def _opt_nonneg_int(v):
     return v
 
 
+def _opt_bool(v):
+    if not isinstance(v, bool):
+        raise ValueError("must be true or false")
+    return v
+
+
 def _opt_str_list(v):
     if not isinstance(v, list) or not all(isinstance(x, str) and "\n" not in x for x in v):
         raise ValueError("must be a list of one-line strings")
@@ -314,7 +350,7 @@ _SLURM_TIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
 
 
 def slurm_seconds(t: str) -> int:
-    """Seconds of a SLURM time string: ``M``, ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M``, ``D-H:M:S``."""
+    """Seconds of a SLURM time: ``M``, ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M``, ``D-H:M:S``."""
     m = _SLURM_TIME.match(t.strip()) if isinstance(t, str) else None
     if not m:
         raise ValueError("must be a SLURM time: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]")
@@ -330,7 +366,7 @@ def slurm_seconds(t: str) -> int:
 
 def _opt_time(v):
     if not isinstance(v, str) or slurm_seconds(v) <= 0:
-        raise ValueError("must be a positive SLURM time string such as \"00:30:00\"")
+        raise ValueError('must be a positive SLURM time string such as "00:30:00"')
     return v
 
 
@@ -353,7 +389,10 @@ SLURM_OPTIONS = {
     "setup": ([], _opt_str_list),  # shell lines run before the case (e.g. source an env)
     "signal_before_s": (120, _opt_nonneg_int),  # --signal=B:USR1@T, forwarded to the task; 0: off
     "extra": ([], _opt_str_list),  # more #SBATCH options, e.g. "--mem=4G"
-    "cache_seed": (None, _opt_path),  # a warm JIT/numba cache copied into the job-local cache
+    # A warm JIT/numba cache copied into each task's job-local cache (default SWEEP_DIR/cache);
+    # with warm_cache, one one-rank task runs first and fills it, the arrays wait for it.
+    "cache_seed": (None, _opt_path),
+    "warm_cache": (True, _opt_bool),
     "template": (None, _opt_path),  # a site template instead of hpc/slurm_array.sh.in
 }
 PBS_OPTIONS = {
@@ -387,8 +426,10 @@ def _options(table, spec: dict, where: str) -> dict:
         except ValueError as e:
             raise InputError(f"{where}.{k} = {_fmt(table[k])}: {e}") from None
     if where == "slurm" and out["signal_before_s"] >= slurm_seconds(out["time"]):
-        raise InputError(f"slurm.signal_before_s = {out['signal_before_s']}: must be shorter than "
-                         f"slurm.time = {out['time']!r}")
+        raise InputError(
+            f"slurm.signal_before_s = {out['signal_before_s']}: must be shorter than "
+            f"slurm.time = {out['time']!r}"
+        )
     return out
 
 
@@ -403,20 +444,29 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
     _unknown_keys(t, AXIS_KEYS, where)
     key = t.get("key")
     if not isinstance(key, str):
-        raise InputError(f"{where}.key = {_fmt(key) if key is not None else '(not set)'}: "
-                         "must be a dotted case key such as \"surface.rms_height\"")
+        raise InputError(
+            f"{where}.key = {_fmt(key) if key is not None else '(not set)'}: "
+            'must be a dotted case key such as "surface.rms_height"'
+        )
     leaves = _case_leaves()
     if key != RANKS_KEY and key not in leaves:
         if key in _case_sections():
-            raise InputError(f"{where}.key = {key!r}: is a section; give one of its fields, e.g. "
-                             f"'{next(k for k in leaves if k.startswith(key + '.'))}'")
+            raise InputError(
+                f"{where}.key = {key!r}: is a section; give one of its fields, e.g. "
+                f"'{next(k for k in leaves if k.startswith(key + '.'))}'"
+            )
         close = difflib.get_close_matches(key, [*leaves, RANKS_KEY], 1)
-        hint = f"did you mean '{close[0]}'?" if close else "a dotted case key such as 'surface.hurst'"
+        hint = (
+            f"did you mean '{close[0]}'?" if close else "a dotted case key such as 'surface.hurst'"
+        )
         raise InputError(f"{where}.key = {key!r}: unknown case key; {hint}")
     given = [s for s in _SOURCES if s in t]
     if len(given) != 1:
-        raise InputError(f"{where} ({key}): give exactly one of " + ", ".join(_SOURCES)
-                         + (f" (got {', '.join(given)})" if given else ""))
+        raise InputError(
+            f"{where} ({key}): give exactly one of "
+            + ", ".join(_SOURCES)
+            + (f" (got {', '.join(given)})" if given else "")
+        )
     src = given[0]
     raw = t[src]
     group = t.get("group")
@@ -424,20 +474,30 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
         if not isinstance(group, str) or not group:
             raise InputError(f"{where}.group = {_fmt(group)}: must be a non-empty string")
         if mode != "product":
-            raise InputError(f"{where}.group = {group!r}: groups zip axes inside mode = 'product'; "
-                             f"mode is {mode!r}")
+            raise InputError(
+                f"{where}.group = {group!r}: groups zip axes inside mode = 'product'; "
+                f"mode is {mode!r}"
+            )
     scale = t.get("scale", "linear")
     if "scale" in t and src != "bounds":
         raise InputError(f"{where}.scale: only with bounds (mode = 'lhs')")
     if src == "bounds":
         if mode != "lhs":
-            raise InputError(f"{where}.bounds: only with mode = 'lhs' (use values, linspace, "
-                             "logspace or range)")
+            raise InputError(
+                f"{where}.bounds: only with mode = 'lhs' (use values, linspace, logspace or range)"
+            )
         if scale not in ("linear", "log"):
             raise InputError(f"{where}.scale = {_fmt(scale)}: must be 'linear' or 'log'")
-        if (not isinstance(raw, list) or len(raw) != 2 or not all(_is_num(x) for x in raw)
-                or not all(math.isfinite(x) for x in raw) or not raw[0] < raw[1]):
-            raise InputError(f"{where}.bounds = {_fmt(raw)}: must be [lo, hi], finite numbers, lo < hi")
+        if (
+            not isinstance(raw, list)
+            or len(raw) != 2
+            or not all(_is_num(x) for x in raw)
+            or not all(math.isfinite(x) for x in raw)
+            or not raw[0] < raw[1]
+        ):
+            raise InputError(
+                f"{where}.bounds = {_fmt(raw)}: must be [lo, hi], finite numbers, lo < hi"
+            )
         if scale == "log" and raw[0] <= 0:
             raise InputError(f"{where}.bounds = {_fmt(raw)}: log scale needs lo > 0")
         tp = _number_type(leaves[key][1]) if key != RANKS_KEY else int
@@ -445,7 +505,9 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
             raise InputError(f"{where}.bounds: {key} is not a number; use values")
         integer = tp is int
         if integer and not all(_is_int(x) for x in raw):
-            raise InputError(f"{where}.bounds = {_fmt(raw)}: {key} is an integer; give integer bounds")
+            raise InputError(
+                f"{where}.bounds = {_fmt(raw)}: {key} is an integer; give integer bounds"
+            )
         for b in raw:
             _check_value(key, b, where)
         return Axis(i, key, (), None, (raw[0], raw[1]), scale, integer)
@@ -454,10 +516,17 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
             raise InputError(f"{where}.values = {_fmt(raw)}: must be a list")
         values = list(raw)
     elif src in ("linspace", "logspace"):
-        if (not isinstance(raw, list) or len(raw) != 3 or not _is_num(raw[0]) or not _is_num(raw[1])
-                or not _is_int(raw[2]) or not all(math.isfinite(x) for x in raw[:2])):
-            raise InputError(f"{where}.{src} = {_fmt(raw)}: must be [a, b, n] with numbers a, b "
-                             "and an integer n")
+        if (
+            not isinstance(raw, list)
+            or len(raw) != 3
+            or not _is_num(raw[0])
+            or not _is_num(raw[1])
+            or not _is_int(raw[2])
+            or not all(math.isfinite(x) for x in raw[:2])
+        ):
+            raise InputError(
+                f"{where}.{src} = {_fmt(raw)}: must be [a, b, n] with numbers a, b and an integer n"
+            )
         a, b, n = raw
         if n < 0:
             raise InputError(f"{where}.{src} = {_fmt(raw)}: n must be >= 1")
@@ -471,18 +540,25 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
             values = [float(x) for x in np.linspace(a, b, n)]
     else:  # range
         if not isinstance(raw, list) or len(raw) not in (2, 3) or not all(_is_int(x) for x in raw):
-            raise InputError(f"{where}.range = {_fmt(raw)}: must be [start, stop] or "
-                             "[start, stop, step], integers (stop excluded)")
+            raise InputError(
+                f"{where}.range = {_fmt(raw)}: must be [start, stop] or "
+                "[start, stop, step], integers (stop excluded)"
+            )
         if len(raw) == 3 and raw[2] == 0:
             raise InputError(f"{where}.range = {_fmt(raw)}: step must not be 0")
         values = list(range(*raw))
     if not values:
-        raise InputError(f"{where}.{src} = {_fmt(raw)}: empty axis for '{key}'; give at least one value")
+        raise InputError(
+            f"{where}.{src} = {_fmt(raw)}: empty axis for '{key}'; give at least one value"
+        )
     for v in values:
         _check_value(key, v, where)
-    for j, v in enumerate(values):
-        if v in values[:j]:
-            raise InputError(f"{where} {key} = {_fmt(v)}: value given twice (would be the same case)")
+    if mode == "product" and group is None:  # zipped axes may repeat values
+        for j, v in enumerate(values):
+            if v in values[:j]:
+                raise InputError(
+                    f"{where} {key} = {_fmt(v)}: value given twice (would be the same case)"
+                )
     return Axis(i, key, tuple(values), group, None, "linear", False)
 
 
@@ -490,8 +566,9 @@ SWEEP_KEYS = ("name", "mode", "samples", "seed", "axis")
 TOP_KEYS = ("sweep", "base", "slurm", "pbs")
 
 
-def parse_sweep(data: dict, *, base_dir: Path, source: Path | None = None,
-                text: str | None = None) -> Sweep:
+def parse_sweep(
+    data: dict, *, base_dir: Path, source: Path | None = None, text: str | None = None
+) -> Sweep:
     """Check a sweep table as TOML gives it; every problem is a one-line InputError."""
     if not isinstance(data, dict):
         raise InputError("sweep file: must be a TOML table")
@@ -506,14 +583,19 @@ def parse_sweep(data: dict, *, base_dir: Path, source: Path | None = None,
     mode = sw.get("mode", "product")
     if mode not in MODES:
         close = difflib.get_close_matches(str(mode), MODES, 1)
-        raise InputError(f"sweep.mode = {_fmt(mode)}: must be one of " + ", ".join(map(repr, MODES))
-                         + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise InputError(
+            f"sweep.mode = {_fmt(mode)}: must be one of "
+            + ", ".join(map(repr, MODES))
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+        )
     samples = sw.get("samples")
     seed = sw.get("seed")
     if mode == "lhs":
         if not _is_int(samples) or samples < 1:
-            raise InputError(f"sweep.samples = {_fmt(samples) if samples is not None else '(not set)'}"
-                             ": mode = 'lhs' needs an integer number of samples >= 1")
+            raise InputError(
+                f"sweep.samples = {_fmt(samples) if samples is not None else '(not set)'}"
+                ": mode = 'lhs' needs an integer number of samples >= 1"
+            )
         if seed is None:
             seed = 0
         if not _is_int(seed) or seed < 0:
@@ -532,7 +614,9 @@ def parse_sweep(data: dict, *, base_dir: Path, source: Path | None = None,
     for i, t in enumerate(axes_raw):
         ax = _parse_axis(i, t, mode)
         if ax.key in seen:
-            raise InputError(f"sweep.axis[{i}].key = {ax.key!r}: swept twice (also sweep.axis[{seen[ax.key]}])")
+            raise InputError(
+                f"sweep.axis[{i}].key = {ax.key!r}: swept twice (also sweep.axis[{seen[ax.key]}])"
+            )
         seen[ax.key] = i
         axes.append(ax)
     # equal lengths where axes are zipped
@@ -547,9 +631,11 @@ def parse_sweep(data: dict, *, base_dir: Path, source: Path | None = None,
         n0 = len(members[0].values)
         for ax in members[1:]:
             if len(ax.values) != n0:
-                raise InputError(f"{ax.where} ({ax.key}): {len(ax.values)} values, but zipped axes "
-                                 f"{what} need equal lengths; {members[0].where} "
-                                 f"({members[0].key}) has {n0}")
+                raise InputError(
+                    f"{ax.where} ({ax.key}): {len(ax.values)} values, but zipped axes "
+                    f"{what} need equal lengths; {members[0].where} "
+                    f"({members[0].key}) has {n0}"
+                )
     # the base case
     if "base" in data and isinstance(data["base"], str):
         bpath = Path(data["base"])
@@ -567,7 +653,9 @@ def parse_sweep(data: dict, *, base_dir: Path, source: Path | None = None,
     elif "base" in data:
         raw = data["base"]
         if not isinstance(raw, dict):
-            raise InputError(f"base = {_fmt(raw)}: must be a case table ([base]) or a case file path")
+            raise InputError(
+                f"base = {_fmt(raw)}: must be a case table ([base]) or a case file path"
+            )
         raw = copy.deepcopy(raw)
         bdir = base_dir
     else:
@@ -577,12 +665,33 @@ def parse_sweep(data: dict, *, base_dir: Path, source: Path | None = None,
     except InputError as e:
         raise InputError(f"base: {e}") from None
     surf = raw.get("surface")
-    if isinstance(surf, dict) and isinstance(surf.get("file"), str) and not Path(surf["file"]).is_absolute():
+    if (
+        isinstance(surf, dict)
+        and isinstance(surf.get("file"), str)
+        and not Path(surf["file"]).is_absolute()
+    ):
         surf["file"] = str((bdir / surf["file"]).resolve())
-    slurm = _options(data.get("slurm"), SLURM_OPTIONS, "slurm")
-    pbs = _options(data.get("pbs"), PBS_OPTIONS, "pbs")
-    return Sweep(name=name, mode=mode, axes=tuple(axes), base=raw, base_dir=base_dir,
-                 samples=samples, seed=seed, slurm=slurm, pbs=pbs, source=source, text=text)
+    slurm = _options(data["slurm"], SLURM_OPTIONS, "slurm") if "slurm" in data else None
+    pbs = _options(data["pbs"], PBS_OPTIONS, "pbs") if "pbs" in data else None
+    for where, opts in (("slurm", slurm), ("pbs", pbs)):
+        for k in ("template", "cache_seed"):  # paths relative to the sweep file
+            if opts is not None and opts.get(k) and not Path(opts[k]).is_absolute():
+                opts[k] = str((base_dir / opts[k]).resolve())
+        if opts is not None and opts.get("template") and not Path(opts["template"]).is_file():
+            raise InputError(f"{where}.template = {opts['template']!r}: not found")
+    return Sweep(
+        name=name,
+        mode=mode,
+        axes=tuple(axes),
+        base=raw,
+        base_dir=base_dir,
+        samples=samples,
+        seed=seed,
+        slurm=slurm,
+        pbs=pbs,
+        source=source,
+        text=text,
+    )
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -677,16 +786,20 @@ def expand(sweep: Sweep) -> list[CaseSpec]:
             msg = str(e)
             culprit = max((k for k in p if msg.startswith(k)), key=len, default=None)
             if culprit is not None:
-                raise InputError(f"{by_key[culprit].where} {culprit} = {_fmt(p[culprit])} makes an "
-                                 f"invalid case (case {i}): {msg}") from None
+                raise InputError(
+                    f"{by_key[culprit].where} {culprit} = {_fmt(p[culprit])} makes an "
+                    f"invalid case (case {i}): {msg}"
+                ) from None
             params = ", ".join(f"{k} = {_fmt(v)}" for k, v in p.items())
             raise InputError(f"sweep case {i} ({params}): {msg}") from None
         text = cfgmod.to_toml(case)
         h = _hash(text)
         if h in seen:
             params = ", ".join(f"{k} = {_fmt(v)}" for k, v in p.items())
-            raise InputError(f"sweep case {i} ({params}) is identical to case {seen[h]} "
-                             f"(hash {h}); remove the repeated combination")
+            raise InputError(
+                f"sweep case {i} ({params}) is identical to case {seen[h]} "
+                f"(hash {h}); remove the repeated combination"
+            )
         seen[h] = i
         specs.append(CaseSpec(i, h, dict(p), p.get(RANKS_KEY), text))
     return specs
@@ -724,9 +837,16 @@ def write_expansion(sweep: Sweep, specs: list[CaseSpec], out: str | Path) -> dic
         "seed": sweep.seed,
         "sweep_file": str(sweep.source.resolve()) if sweep.source is not None else None,
         "created": _now(),
-        "axes": [{"key": a.key, "n": len(a.values) if a.bounds is None else None,
-                  "group": a.group, "bounds": a.bounds, "scale": a.scale if a.bounds else None}
-                 for a in sweep.axes],
+        "axes": [
+            {
+                "key": a.key,
+                "n": len(a.values) if a.bounds is None else None,
+                "group": a.group,
+                "bounds": a.bounds,
+                "scale": a.scale if a.bounds else None,
+            }
+            for a in sweep.axes
+        ],
         "slurm": sweep.slurm,
         "pbs": sweep.pbs,
         "cases": [s.entry() for s in specs],
@@ -743,8 +863,10 @@ def load_manifest(sweep_dir: str | Path) -> dict:
     try:
         m = json.loads(p.read_text())
     except FileNotFoundError:
-        raise InputError(f"sweep folder '{sweep_dir}': no {MANIFEST} (not a sweep folder, or the "
-                         "expansion did not finish; run 'lamina sweep' again)") from None
+        raise InputError(
+            f"sweep folder '{sweep_dir}': no {MANIFEST} (not a sweep folder, or the "
+            "expansion did not finish; run 'lamina sweep' again)"
+        ) from None
     except (OSError, ValueError) as e:
         raise InputError(f"sweep folder '{sweep_dir}': unreadable {MANIFEST} ({e})") from None
     if not isinstance(m, dict) or not isinstance(m.get("cases"), list):
@@ -919,9 +1041,13 @@ def thread_env(jobs: int, ranks: int) -> dict[str, str]:
 
 def child_env(extra: dict | None = None) -> dict[str, str]:
     """The environment for a case process: this one without an enclosing MPI job's PMI variables."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PMI_", "PMIX_", "MPI_LOCALRANKID", "MPI_LOCALNRANKS",
-                                "OMPI_COMM_WORLD"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("PMI_", "PMIX_", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", "OMPI_COMM_WORLD")
+        )
+    }
     pkg_parent = str(Path(__file__).resolve().parent.parent)
     if lamina_command()[0] == sys.executable:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [pkg_parent, env.get("PYTHONPATH")]))
@@ -940,15 +1066,43 @@ def _failure_reason(log_path: Path, offset: int, rc: int) -> str:
     try:
         with open(log_path, "rb") as f:
             f.seek(offset)
-            lines = [ln.strip() for ln in f.read().decode(errors="replace").splitlines() if ln.strip()]
+            lines = [
+                ln.strip() for ln in f.read().decode(errors="replace").splitlines() if ln.strip()
+            ]
     except OSError:
         lines = []
     lines = [ln for ln in lines if not ln.startswith("# lamina sweep")]
-    msg = next((ln for ln in reversed(lines) if ln.startswith(("lamina: error:", "lamina: failed:"))),
-               None)
+    msg = next(
+        (ln for ln in reversed(lines) if ln.startswith(("lamina: error:", "lamina: failed:"))), None
+    )
     if msg is None and lines and rc > 0:
         msg = lines[-1]
     return f"{msg[:400]} ({how})" if msg else how
+
+
+class SignalRelay:
+    """A signal handler that forwards to the case process; a signal that comes before the case
+    has started is sent to it as soon as it starts."""
+
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+        self.received: list[str] = []
+
+    def __call__(self, signum, frame) -> None:
+        self.received.append(signal.Signals(signum).name)
+        self._send(signum)
+
+    def started(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        for name in self.received:
+            self._send(signal.Signals[name])
+
+    def _send(self, signum) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signum)
+            except ProcessLookupError:
+                pass
 
 
 @dataclass
@@ -961,10 +1115,18 @@ class Attempt:
     reason: str = ""
 
 
-def run_one(sweep_dir: Path, hash_: str, launch: list[str], *, executor: str,
-            extra_info: dict | None = None, procs: dict | None = None,
-            stop: threading.Event | None = None, forward: list | None = None,
-            env: dict | None = None) -> Attempt:
+def run_one(
+    sweep_dir: Path,
+    hash_: str,
+    launch: list[str],
+    *,
+    executor: str,
+    extra_info: dict | None = None,
+    procs: dict | None = None,
+    stop: threading.Event | None = None,
+    relay: SignalRelay | None = None,
+    env: dict | None = None,
+) -> Attempt:
     """Claim the case ``hash_`` of ``sweep_dir`` and run ``launch + [case, --out, run]`` there.
 
     The child's output is appended to ``logs/<hash>.log``. A case that exits without DONE and
@@ -990,22 +1152,44 @@ def run_one(sweep_dir: Path, hash_: str, launch: list[str], *, executor: str,
         logs = sweep_dir / "logs"
         logs.mkdir(exist_ok=True)
         log_path = logs / f"{hash_}.log"
-        cmd = [*launch, os.path.join("cases", f"{hash_}.toml"), "--out", os.path.join("runs", hash_)]
+        cmd = [
+            *launch,
+            os.path.join("cases", f"{hash_}.toml"),
+            "--out",
+            os.path.join("runs", hash_),
+        ]
         t0 = time.perf_counter()
         with open(log_path, "ab") as logf:
             offset = logf.tell()
-            logf.write(f"# lamina sweep [{executor}] {_now()} host {socket.gethostname()}: "
-                       f"{shlex.join(cmd)}\n".encode())
+            logf.write(
+                f"# lamina sweep [{executor}] {_now()} host {socket.gethostname()}: "
+                f"{shlex.join(cmd)}\n".encode()
+            )
             logf.flush()
             fds = (c.fd,)
-            proc = subprocess.Popen(cmd, cwd=sweep_dir, stdin=subprocess.DEVNULL, stdout=logf,
-                                    stderr=subprocess.STDOUT, pass_fds=fds, env=child_env(env))
+            proc = subprocess.Popen(
+                cmd,
+                cwd=sweep_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=logf,
+                stderr=subprocess.STDOUT,
+                pass_fds=fds,
+                env=child_env(env),
+            )
             if procs is not None:
                 procs[hash_] = proc
-            if forward is not None:
-                forward.append(proc)
-            c.write_info({"host": socket.gethostname(), "pid": proc.pid, "executor": executor,
-                          "executor_pid": os.getpid(), "started": _now(), **(extra_info or {})})
+            if relay is not None:
+                relay.started(proc)
+            c.write_info(
+                {
+                    "host": socket.gethostname(),
+                    "pid": proc.pid,
+                    "executor": executor,
+                    "executor_pid": os.getpid(),
+                    "started": _now(),
+                    **(extra_info or {}),
+                }
+            )
             rc = proc.wait()
             if procs is not None:
                 procs.pop(hash_, None)
@@ -1043,8 +1227,9 @@ def _describe(entry: dict) -> str:
     return " ".join(f"{k}={_fmt(v)}" for k, v in entry.get("params", {}).items())
 
 
-def run_local(sweep_dir: Path, manifest: dict, *, jobs: int = 1, ranks: int = 1,
-              dry_run: bool = False) -> int:
+def run_local(
+    sweep_dir: Path, manifest: dict, *, jobs: int = 1, ranks: int = 1, dry_run: bool = False
+) -> int:
     """Run the cases that are not done, ``jobs`` at a time; return the exit code."""
     sweep_dir = Path(sweep_dir)
     entries = manifest["cases"]
@@ -1056,8 +1241,14 @@ def run_local(sweep_dir: Path, manifest: dict, *, jobs: int = 1, ranks: int = 1,
         elif (run / RUNNING).exists() and not dry_run:
             _tidy(run)
     n_done = len(entries) - len(todo)
-    log.info("sweep '%s': %d cases, %d done, %d to run (%d at a time)", manifest.get("sweep"),
-             len(entries), n_done, len(todo), jobs)
+    log.info(
+        "sweep '%s': %d cases, %d done, %d to run (%d at a time)",
+        manifest.get("sweep"),
+        len(entries),
+        n_done,
+        len(todo),
+        jobs,
+    )
     if dry_run:
         for e in todo:
             r = e.get("ranks") or ranks
@@ -1074,22 +1265,52 @@ def run_local(sweep_dir: Path, manifest: dict, *, jobs: int = 1, ranks: int = 1,
         if stop.is_set():
             return e, Attempt(e["hash"], "interrupted")
         r = e.get("ranks") or ranks
-        return e, run_one(sweep_dir, e["hash"], _case_launch(r), executor="local", procs=procs,
-                          stop=stop, env=thread_env(jobs, r))
+        return e, run_one(
+            sweep_dir,
+            e["hash"],
+            _case_launch(r),
+            executor="local",
+            procs=procs,
+            stop=stop,
+            env=thread_env(jobs, r),
+        )
 
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="lamina-case")
-    futures = {pool.submit(work, e) for e in todo}
+    queue = todo
     try:
-        while futures:
-            finished, futures = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                e, a = fut.result()
-                counts[a.state] += 1
-                k += 1
-                extra = f" ({a.seconds:.1f} s)" if a.seconds else ""
-                why = f": {a.reason}" if a.state == "failed" else ""
-                log.info("[%d/%d] %-15s case %d %s %s%s%s", k, len(todo), a.state, e["id"],
-                         e["hash"], _describe(e), extra, why)
+        while queue:
+            held = []
+            futures = {pool.submit(work, e) for e in queue}
+            while futures:
+                finished, futures = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    e, a = fut.result()
+                    if a.state == "skipped-running":
+                        held.append(e)
+                        continue
+                    counts[a.state] += 1
+                    k += 1
+                    extra = f" ({a.seconds:.1f} s)" if a.seconds else ""
+                    why = f": {a.reason}" if a.state == "failed" else ""
+                    log.info(
+                        "[%d/%d] %-12s case %d %s %s%s%s",
+                        k,
+                        len(todo),
+                        a.state,
+                        e["id"],
+                        e["hash"],
+                        _describe(e),
+                        extra,
+                        why,
+                    )
+            # Cases held by another executor: wait until it lets go of them, then take up the
+            # ones it did not finish (it may have died); it never runs twice at once.
+            if held:
+                log.info("%d case(s) held by another process; waiting for them", len(held))
+                counts["skipped-running"] += len(held)
+                while any(lock_state(sweep_dir / e["run_folder"]) == "live" for e in held):
+                    time.sleep(0.5)
+            queue = held
     except KeyboardInterrupt:
         stop.set()
         log.info("interrupted: stopping %d running case(s)", len(procs))
@@ -1101,11 +1322,18 @@ def run_local(sweep_dir: Path, manifest: dict, *, jobs: int = 1, ranks: int = 1,
         pool.shutdown(wait=True, cancel_futures=True)
         return 130
     pool.shutdown(wait=True)
-    n_failed = counts["failed"]
-    total_done = n_done + counts["done"] + counts["skipped-done"]
-    log.info("sweep '%s': %d/%d done, %d failed, %d running elsewhere", manifest.get("sweep"),
-             total_done, len(entries), n_failed, counts["skipped-running"])
-    return EXIT_OK if n_failed == 0 and counts["skipped-running"] == 0 else EXIT_FAILED
+    st = [case_state(sweep_dir / e["run_folder"]) for e in entries]
+    n_done, n_failed = st.count("done"), st.count("failed")
+    log.info(
+        "sweep '%s': %d/%d done, %d failed (%d run here, %d by another process)",
+        manifest.get("sweep"),
+        n_done,
+        len(entries),
+        n_failed,
+        counts["done"] + counts["failed"],
+        counts["skipped-done"],
+    )
+    return EXIT_OK if n_done == len(entries) else EXIT_FAILED
 
 
 def _bash_array(items) -> str:
@@ -1135,6 +1363,15 @@ def fill_template(text: str, values: dict[str, str | None], name: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def cache_seed(sweep_dir: Path, opts: dict) -> Path:
+    """The warm cache that array tasks copy into their job-local cache."""
+    return (
+        Path(opts["cache_seed"]).resolve()
+        if opts.get("cache_seed")
+        else (Path(sweep_dir) / "cache").resolve()
+    )
+
+
 def _job_name(name: str) -> str:
     return "lamina-" + re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:56]
 
@@ -1146,8 +1383,9 @@ def _groups(todo: list[dict], default_ranks: int) -> dict[int, list[dict]]:
     return dict(sorted(groups.items()))
 
 
-def _common_values(sweep_dir: Path, manifest: dict, opts: dict, ranks: int, chunk: list[dict],
-                   launcher: str) -> dict:
+def _common_values(
+    sweep_dir: Path, manifest: dict, opts: dict, ranks: int, chunk: list[dict], launcher: str
+) -> dict:
     lam = lamina_command()
     return {
         "SWEEP_NAME": manifest.get("sweep", ""),
@@ -1162,14 +1400,15 @@ def _common_values(sweep_dir: Path, manifest: dict, opts: dict, ranks: int, chun
         "CASE_IDS": " ".join(str(e["id"]) for e in chunk),
         "MODULES": "\n".join(f"module load {m}" for m in opts["modules"]) or None,
         "SETUP": "\n".join(opts["setup"]) or None,
-        "CACHE_SEED": shlex.quote(opts["cache_seed"]) if opts.get("cache_seed") else "''",
+        "CACHE_SEED": shlex.quote(str(cache_seed(sweep_dir, opts))),
         "LAUNCH": launcher,
         "GENERATED": _now(),
     }
 
 
-def write_slurm_scripts(sweep_dir: Path, manifest: dict, opts: dict, todo: list[dict],
-                        ranks: int | None = None) -> list[dict]:
+def write_slurm_scripts(
+    sweep_dir: Path, manifest: dict, opts: dict, todo: list[dict], ranks: int | None = None
+) -> list[dict]:
     """One array script per rank count (and per ``max_array_size`` chunk); return their records."""
     sweep_dir = Path(sweep_dir)
     tpath, text = _template(opts.get("template"), "slurm_array.sh.in", sweep_dir)
@@ -1180,64 +1419,137 @@ def write_slurm_scripts(sweep_dir: Path, manifest: dict, opts: dict, todo: list[
     scripts = []
     for r, entries in _groups(todo, default_ranks).items():
         size = opts["max_array_size"]
-        chunks = [entries[i:i + size] for i in range(0, len(entries), size)]
+        chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
         for j, chunk in enumerate(chunks):
-            vals = _common_values(sweep_dir, manifest, opts, r, chunk,
-                                  f"srun --mpi=pmi2 -n {r} -c {opts['cpus_per_task']}")
+            vals = _common_values(
+                sweep_dir,
+                manifest,
+                opts,
+                r,
+                chunk,
+                f"srun --mpi=pmi2 -n {r} -c {opts['cpus_per_task']}",
+            )
             par = min(opts["max_parallel"], len(chunk))
-            vals.update({
-                "SBATCH_ACCOUNT": f"#SBATCH --account={opts['account']}" if opts["account"] else None,
-                "SBATCH_PARTITION": (f"#SBATCH --partition={opts['partition']}"
-                                     if opts["partition"] else None),
-                "SBATCH_QOS": f"#SBATCH --qos={opts['qos']}" if opts["qos"] else None,
-                "TIME": opts["time"],
-                "CPUS_PER_TASK": str(opts["cpus_per_task"]),
-                "ARRAY": f"0-{len(chunk) - 1}%{par}",
-                "SIGNAL_BEFORE_S": str(opts["signal_before_s"]) if opts["signal_before_s"] else None,
-                "SBATCH_EXTRA": "\n".join(f"#SBATCH {x}" for x in opts["extra"]) or None,
-            })
+            vals.update(
+                {
+                    "SBATCH_ACCOUNT": f"#SBATCH --account={opts['account']}"
+                    if opts["account"]
+                    else None,
+                    "SBATCH_PARTITION": (
+                        f"#SBATCH --partition={opts['partition']}" if opts["partition"] else None
+                    ),
+                    "SBATCH_QOS": f"#SBATCH --qos={opts['qos']}" if opts["qos"] else None,
+                    "TIME": opts["time"],
+                    "CPUS_PER_TASK": str(opts["cpus_per_task"]),
+                    "ARRAY": f"0-{len(chunk) - 1}%{par}",
+                    "SIGNAL_BEFORE_S": str(opts["signal_before_s"])
+                    if opts["signal_before_s"]
+                    else None,
+                    "SBATCH_EXTRA": "\n".join(f"#SBATCH {x}" for x in opts["extra"]) or None,
+                }
+            )
             name = f"array-r{r}" + (f"-{j}" if len(chunks) > 1 else "") + ".sh"
             path = out_dir / name
             io.atomic_write_bytes(path, fill_template(text, vals, str(tpath)).encode())
             path.chmod(0o755)
-            scripts.append({"script": str(path), "ranks": r, "n": len(chunk), "chunk": j,
-                            "ids": [e["id"] for e in chunk]})
+            scripts.append(
+                {
+                    "script": str(path),
+                    "ranks": r,
+                    "n": len(chunk),
+                    "chunk": j,
+                    "ids": [e["id"] for e in chunk],
+                    "name": manifest.get("sweep", "sweep"),
+                }
+            )
     return scripts
 
 
-def submit_slurm(sweep_dir: Path, scripts: list[dict]) -> list[str]:
-    """sbatch each script (chunks of one rank count chained with afterany); return the job ids."""
+def _sbatch_commands(sweep_dir: Path, scripts: list[dict], opts: dict) -> list[dict]:
+    """The sbatch calls: an optional cache warm-up task, then the arrays."""
+    calls = []
+    seed = cache_seed(sweep_dir, opts)
+    warm = opts.get("warm_cache") and scripts and not (seed.is_dir() and any(seed.iterdir()))
+    if warm:
+        # The first case of a one-rank array (else of the first array) compiles into the seed
+        # cache; its array task later finds the case done and skips it.
+        first = next((s for s in scripts if s["ranks"] == 1), scripts[0])
+        calls.append(
+            {
+                "role": "warm-up",
+                "script": first["script"],
+                "ranks": first["ranks"],
+                "args": [
+                    "--array=0",
+                    "--export=ALL,LAMINA_WARM_CACHE=1",
+                    f"--job-name={_job_name(first.get('name', 'sweep'))}-warm",
+                ],
+            }
+        )
+    for s in scripts:
+        calls.append(
+            {
+                "role": "array",
+                "script": s["script"],
+                "ranks": s["ranks"],
+                "chunk": s["chunk"],
+                "n": s["n"],
+                "ids": s["ids"],
+                "args": [],
+            }
+        )
+    return calls
+
+
+def submit_slurm(
+    sweep_dir: Path, scripts: list[dict], opts: dict, *, dry_run: bool = False
+) -> list[dict]:
+    """sbatch the optional cache warm-up task, then every array after it (afterany), chunks of
+    one rank count chained (afterany); return the calls with their job ids (none if dry_run)."""
+    calls = _sbatch_commands(sweep_dir, scripts, opts)
+    if dry_run:
+        return calls
     sbatch = shutil.which("sbatch")
     if sbatch is None:
-        raise InputError("--executor slurm: sbatch not found on PATH (use --dry-run or "
-                         "--executor none to write the script only)")
-    ids = []
+        raise InputError(
+            "--executor slurm: sbatch not found on PATH (use --dry-run or "
+            "--executor none to write the script only)"
+        )
+    warm_job = None
     prev: dict[int, str] = {}
-    for s in scripts:
-        cmd = [sbatch, "--parsable"]
-        if s["chunk"] > 0 and s["ranks"] in prev:
-            cmd.append(f"--dependency=afterany:{prev[s['ranks']]}")
-        cmd.append(s["script"])
+    for c in calls:
+        deps = []
+        if c["role"] == "array":
+            if warm_job:
+                deps.append(warm_job)
+            if c["chunk"] > 0 and c["ranks"] in prev:
+                deps.append(prev[c["ranks"]])
+        cmd = [sbatch, "--parsable", *c["args"]]
+        if deps:
+            cmd.append("--dependency=afterany:" + ":".join(deps))
+        cmd.append(c["script"])
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=sweep_dir)
         if p.returncode != 0:
             err = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1]
-            raise SolveError(f"sbatch {s['script']}: {err}")
+            raise SolveError(f"sbatch {c['script']}: {err}")
         job = p.stdout.strip().split(";")[0]
-        prev[s["ranks"]] = job
-        ids.append(job)
-        s["job_id"] = job
-        s["submitted"] = _now()
+        c["job_id"], c["submitted"], c["command"] = job, _now(), cmd
+        if c["role"] == "warm-up":
+            warm_job = job
+        else:
+            prev[c["ranks"]] = job
     record = sweep_dir / "slurm" / "submitted.json"
     try:
         old = json.loads(record.read_text())
     except (OSError, ValueError):
         old = []
-    io.atomic_write_bytes(record, io.dumps_json(old + scripts).encode())
-    return ids
+    io.atomic_write_bytes(record, io.dumps_json(old + calls).encode())
+    return calls
 
 
-def write_pbs_scripts(sweep_dir: Path, manifest: dict, opts: dict, todo: list[dict],
-                      ranks: int | None = None) -> list[dict]:
+def write_pbs_scripts(
+    sweep_dir: Path, manifest: dict, opts: dict, todo: list[dict], ranks: int | None = None
+) -> list[dict]:
     """PBS Pro / OpenPBS array scripts (``#PBS -J``), one per rank count; written, not submitted."""
     sweep_dir = Path(sweep_dir)
     tpath, text = _template(opts.get("template"), "pbs_array.sh.in", sweep_dir)
@@ -1247,22 +1559,24 @@ def write_pbs_scripts(sweep_dir: Path, manifest: dict, opts: dict, todo: list[di
     (sweep_dir / "logs").mkdir(exist_ok=True)
     scripts = []
     for r, chunk in _groups(todo, default_ranks).items():
-        vals = _common_values(sweep_dir, manifest, opts, r, chunk,
-                              opts["mpiexec"].format(ranks=r))
+        vals = _common_values(sweep_dir, manifest, opts, r, chunk, opts["mpiexec"].format(ranks=r))
         par = min(opts["max_parallel"], len(chunk))
-        vals.update({
-            "PBS_ACCOUNT": f"#PBS -A {opts['account']}" if opts["account"] else None,
-            "PBS_QUEUE": f"#PBS -q {opts['queue']}" if opts["queue"] else None,
-            "WALLTIME": opts["walltime"],
-            # PBS arrays need at least two subjobs; a single case runs as a plain job (index 0)
-            "ARRAY": f"0-{len(chunk) - 1}%{par}" if len(chunk) > 1 else None,
-            "PBS_EXTRA": "\n".join(f"#PBS {x}" for x in opts["extra"]) or None,
-        })
+        vals.update(
+            {
+                "PBS_ACCOUNT": f"#PBS -A {opts['account']}" if opts["account"] else None,
+                "PBS_QUEUE": f"#PBS -q {opts['queue']}" if opts["queue"] else None,
+                "WALLTIME": opts["walltime"],
+                # PBS arrays need at least two subjobs; a single case runs as a plain job (index 0)
+                "ARRAY": f"0-{len(chunk) - 1}%{par}" if len(chunk) > 1 else None,
+                "PBS_EXTRA": "\n".join(f"#PBS {x}" for x in opts["extra"]) or None,
+            }
+        )
         path = out_dir / f"array-r{r}.sh"
         io.atomic_write_bytes(path, fill_template(text, vals, str(tpath)).encode())
         path.chmod(0o755)
-        scripts.append({"script": str(path), "ranks": r, "n": len(chunk),
-                        "ids": [e["id"] for e in chunk]})
+        scripts.append(
+            {"script": str(path), "ranks": r, "n": len(chunk), "ids": [e["id"] for e in chunk]}
+        )
     return scripts
 
 
@@ -1326,9 +1640,16 @@ def collect_rows(sweep_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
                 f = json.loads((run / io.FAILED).read_text())
             except (OSError, ValueError):
                 f = {}
-            failures.append({"id": e["id"], "hash": e["hash"], "run_folder": e["run_folder"],
-                             "stage": f.get("stage", ""), "reason": f.get("reason", ""),
-                             "log": f"logs/{e['hash']}.log"})
+            failures.append(
+                {
+                    "id": e["id"],
+                    "hash": e["hash"],
+                    "run_folder": e["run_folder"],
+                    "stage": f.get("stage", ""),
+                    "reason": f.get("reason", ""),
+                    "log": f"logs/{e['hash']}.log",
+                }
+            )
     return rows, failures, manifest
 
 
@@ -1464,8 +1785,10 @@ def _sweep_main(args) -> int:
         specs = expand(sweep)  # every case validated before anything is written
         out = Path(args.out) if args.out else default_out(sweep.name)
         if args.executor == "slurm" and not args.dry_run and shutil.which("sbatch") is None:
-            raise InputError("--executor slurm: sbatch not found on PATH (use --dry-run or "
-                             "--executor none to write the script only)")
+            raise InputError(
+                "--executor slurm: sbatch not found on PATH (use --dry-run or "
+                "--executor none to write the script only)"
+            )
         manifest = write_expansion(sweep, specs, out)
         log.info("sweep '%s': %d cases (%s) -> %s", sweep.name, len(specs), sweep.mode, out)
     todo = [e for e in manifest["cases"] if io.folder_status(out / e["run_folder"]) != "done"]
@@ -1477,8 +1800,12 @@ def _sweep_main(args) -> int:
     if ex == "none":
         if not todo:
             print(f"{out}: all {len(manifest['cases'])} cases done")
+        # the job scripts of the scheduler tables the sweep file has, for a later submission
         if manifest.get("slurm") is not None and todo:
             for s in write_slurm_scripts(out, manifest, slurm_opts, todo, args.ranks):
+                print(f"written {s['script']} ({s['n']} cases, {s['ranks']} rank(s))")
+        if manifest.get("pbs") is not None and todo:
+            for s in write_pbs_scripts(out, manifest, pbs_opts, todo, args.ranks):
                 print(f"written {s['script']} ({s['n']} cases, {s['ranks']} rank(s))")
         print(f"manifest: {out / MANIFEST}")
         return EXIT_OK
@@ -1487,26 +1814,43 @@ def _sweep_main(args) -> int:
             print(f"{out}: all {len(manifest['cases'])} cases done; nothing to write")
             return EXIT_OK
         for s in write_pbs_scripts(out, manifest, pbs_opts, todo, args.ranks):
-            print(f"written {s['script']} ({s['n']} cases, {s['ranks']} rank(s)); "
-                  f"submit with: qsub {s['script']}")
+            print(
+                f"written {s['script']} ({s['n']} cases, {s['ranks']} rank(s)); "
+                f"submit with: qsub {s['script']}"
+            )
         return EXIT_OK
     # slurm
     if not todo:
         print(f"{out}: all {len(manifest['cases'])} cases done; nothing to submit")
         return EXIT_OK
     scripts = write_slurm_scripts(out, manifest, slurm_opts, todo, args.ranks)
-    if args.dry_run:
-        for s in scripts:
-            print(f"written {s['script']} ({s['n']} cases, {s['ranks']} rank(s)); "
-                  f"submit with: sbatch {s['script']}")
-        return EXIT_OK
-    jobs = submit_slurm(out, scripts)
-    for s, j in zip(scripts, jobs):
-        print(f"submitted job {j}: {s['script']} ({s['n']} cases, {s['ranks']} rank(s))")
+    calls = submit_slurm(out, scripts, slurm_opts, dry_run=args.dry_run)
+    for c in calls:
+        what = (
+            f"cache warm-up: its first case fills {cache_seed(out, slurm_opts)}"
+            if c["role"] == "warm-up"
+            else f"{c['n']} cases, {c['ranks']} rank(s)"
+        )
+        if args.dry_run:
+            sb = shlex.join(["sbatch", *c["args"], c["script"]])
+            after = (
+                "; after the warm-up job (--dependency=afterany:JOB)"
+                if c["role"] == "array" and calls[0]["role"] == "warm-up"
+                else ""
+            )
+            print(f"written {c['script']} ({what}); submit with: {sb}{after}")
+        else:
+            print(f"submitted job {c['job_id']}: {c['script']} ({what})")
     return EXIT_OK
 
 
 def cmd_sweep(args, comm) -> int:
+    if comm is not None and comm.size > 1:
+        raise InputError(
+            f"lamina sweep under {comm.size} MPI ranks: start it without mpiexec; each case is "
+            "its own MPI job (--ranks K, or a 'ranks' axis)"
+        )
+
     def fn():
         if threading.current_thread() is threading.main_thread():
             old = signal.getsignal(signal.SIGTERM)
@@ -1537,8 +1881,11 @@ def cmd_status(args, comm) -> int:
         print(f"  done     {counts['done']:6d}")
         print(f"  failed   {counts['failed']:6d}")
         print(f"  running  {counts['running']:6d}")
-        note = f"   ({counts['interrupted']} interrupted: started, no live process)" \
-            if counts["interrupted"] else ""
+        note = (
+            f"   ({counts['interrupted']} interrupted: started, no live process)"
+            if counts["interrupted"]
+            else ""
+        )
         print(f"  pending  {counts['pending']:6d}{note}")
         if args.list:
             for e, s in st:
@@ -1555,7 +1902,9 @@ def cmd_collect(args, comm) -> int:
         print(f"{c.rows} cases ({summary})")
         print(f"table: {c.csv}" + (f", {c.parquet}" if c.parquet else ""))
         if c.parquet is None:
-            print("pyarrow is not installed: wrote CSV only (pip install 'lamina[sweep]' for Parquet)")
+            print(
+                "pyarrow is not installed: wrote CSV only (pip install 'lamina[sweep]' for Parquet)"
+            )
         print(f"failures: {c.failures} ({c.counts.get('failed', 0)})")
         return EXIT_OK
 
@@ -1564,21 +1913,33 @@ def cmd_collect(args, comm) -> int:
 
 def register_cli(sub) -> None:
     """Add ``sweep``, ``status`` and ``collect`` to the lamina command line."""
-    p = sub.add_parser("sweep", help="expand a sweep file into cases and run them",
-                       description="Expand SWEEP (a sweep file, or an expanded sweep folder to "
-                       "resume) into case files and a manifest, then run every case that is not "
-                       "done.")
+    p = sub.add_parser(
+        "sweep",
+        help="expand a sweep file into cases and run them",
+        description="Expand SWEEP (a sweep file, or an expanded sweep folder to "
+        "resume) into case files and a manifest, then run every case that is not "
+        "done.",
+    )
     p.add_argument("sweep", help="sweep file (TOML), or an existing sweep folder")
     p.add_argument("--out", help="sweep folder (default: runs/<sweep name>)")
-    p.add_argument("--executor", choices=EXECUTORS, default="local",
-                   help="local: subprocesses here; slurm: job array via sbatch; pbs: write a "
-                   "PBS array script; none: expand (and write scripts) only")
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="local: subprocesses here; slurm: job array via sbatch; pbs: write a "
+        "PBS array script; none: expand (and write scripts) only",
+    )
     p.add_argument("--jobs", type=int, default=1, help="local: cases at once (default 1)")
-    p.add_argument("--ranks", type=int, default=None,
-                   help="MPI ranks per case unless a 'ranks' axis sets it (local: mpiexec -n K; "
-                   "default: [slurm]/[pbs] ranks, else 1)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="expand and write scripts, but run or submit nothing")
+    p.add_argument(
+        "--ranks",
+        type=int,
+        default=None,
+        help="MPI ranks per case unless a 'ranks' axis sets it (local: mpiexec -n K; "
+        "default: [slurm]/[pbs] ranks, else 1)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="expand and write scripts, but run or submit nothing"
+    )
     p.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("status", help="counts of done / failed / running / pending cases")
@@ -1598,7 +1959,7 @@ def register_cli(sub) -> None:
 
 
 def task_main(argv: list[str]) -> int:
-    """One job-array task: skip if done or held, else hold the case and run ``LAUNCH case --out run``.
+    """One array task: skip if done or held, else hold the case and run ``LAUNCH case --out run``.
 
     SIGUSR1 (SLURM's warning before the time limit) and SIGTERM are forwarded to the case.
     """
@@ -1613,24 +1974,23 @@ def task_main(argv: list[str]) -> int:
         print("lamina-task: error: no launch command after --", file=sys.stderr)
         return 2
     sweep_dir = Path(args.sweep_dir)
-    job = {k.lower(): os.environ[k] for k in ("SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID",
-                                               "SLURM_ARRAY_TASK_ID", "PBS_JOBID", "PBS_ARRAY_INDEX")
-           if k in os.environ}
-    forward: list[subprocess.Popen] = []
-    received: list[str] = []
-
-    def relay(signum, frame):
-        received.append(signal.Signals(signum).name)
-        for p in forward:
-            try:
-                p.send_signal(signum)
-            except ProcessLookupError:
-                pass
-
+    job = {
+        k.lower(): os.environ[k]
+        for k in (
+            "SLURM_JOB_ID",
+            "SLURM_ARRAY_JOB_ID",
+            "SLURM_ARRAY_TASK_ID",
+            "PBS_JOBID",
+            "PBS_ARRAY_INDEX",
+        )
+        if k in os.environ
+    }
+    relay = SignalRelay()
     for sig in (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, relay)
+    received = relay.received
     try:
-        a = run_one(sweep_dir, args.hash, launch, executor="array", extra_info=job, forward=forward)
+        a = run_one(sweep_dir, args.hash, launch, executor="array", extra_info=job, relay=relay)
     except InputError as e:
         print(f"lamina-task: error: {e}", file=sys.stderr)
         return 2
@@ -1639,8 +1999,9 @@ def task_main(argv: list[str]) -> int:
         run = sweep_dir / "runs" / args.hash
         reason = f"{a.reason}; received {', '.join(received)} (time limit near or job cancelled)"
         io.RunFolder(run).fail(reason, stage="")
-    log.info("case %s: %s%s%s", args.hash, a.state, f" ({a.seconds:.1f} s)" if a.seconds else "",
-             what)
+    log.info(
+        "case %s: %s%s%s", args.hash, a.state, f" ({a.seconds:.1f} s)" if a.seconds else "", what
+    )
     return EXIT_OK if a.state in ("done", "skipped-done", "skipped-running") else EXIT_FAILED
 
 

@@ -1,4 +1,4 @@
-"""Sweeps: expansion, bad sweep files, the local executor, resume, status, collect, SIGKILL + resume.
+"""Sweeps: expansion, bad sweep files, the local executor, resume, status, collect, SIGKILL.
 
 The end-to-end tests run real ``lamina sweep`` processes on tiny cases (64 x 64 surfaces, no plots);
 one 20-case sweep is run once per module and shared.
@@ -32,8 +32,10 @@ name = "tiny"
 surface.nb_grid_pts = [64, 64]
 output.plots = false
 output.heights = false
+output.stages = ["surface"]   # tiny cases: no press cycle
 """
-KILL_SWEEP = """
+KILL_SWEEP = (
+    """
 [sweep]
 name = "kill"
 mode = "product"
@@ -43,7 +45,9 @@ values = [2e-7, 5e-7]
 [[sweep.axis]]
 key = "seed"
 range = [0, 10]
-""" + TINY
+"""
+    + TINY
+)
 N_KILL = 20
 
 
@@ -70,7 +74,9 @@ def _read_csv(path: Path) -> list[dict]:
 
 
 def test_product_counts_order_and_values(tmp_path):
-    specs = _expand(tmp_path, """
+    specs = _expand(
+        tmp_path,
+        """
 [sweep]
 name = "p"
 [[sweep.axis]]
@@ -82,7 +88,9 @@ range = [0, 3]
 [[sweep.axis]]
 key = "surface.hurst"
 linspace = [0.5, 0.9, 3]
-""" + TINY)
+"""
+        + TINY,
+    )
     assert len(specs) == 2 * 3 * 3
     assert [s.id for s in specs] == list(range(18))
     # the last axis varies fastest
@@ -97,7 +105,9 @@ linspace = [0.5, 0.9, 3]
 
 
 def test_zip_group_logspace(tmp_path):
-    specs = _expand(tmp_path, """
+    specs = _expand(
+        tmp_path,
+        """
 [sweep]
 name = "z"
 mode = "zip"
@@ -107,13 +117,18 @@ logspace = [1e-7, 1e-5, 3]
 [[sweep.axis]]
 key = "seed"
 values = [4, 5, 6]
-""" + TINY)
+"""
+        + TINY,
+    )
     assert [s.params for s in specs] == [
         {"surface.rms_height": 1e-7, "seed": 4},
         {"surface.rms_height": pytest.approx(1e-6, rel=1e-12), "seed": 5},
-        {"surface.rms_height": 1e-5, "seed": 6}]
+        {"surface.rms_height": 1e-5, "seed": 6},
+    ]
     # a group zips a subset inside a product; `ranks` is an execution parameter, not a case key
-    specs = _expand(tmp_path, """
+    specs = _expand(
+        tmp_path,
+        """
 [sweep]
 name = "g"
 [[sweep.axis]]
@@ -127,15 +142,20 @@ range = [0, 3]
 key = "ranks"
 values = [1, 2]
 group = "grid"
-""" + TINY)
+"""
+        + TINY,
+    )
     assert len(specs) == 6
-    assert [(s.params["surface.nb_grid_pts"], s.ranks) for s in specs[::3]] == [([64, 64], 1),
-                                                                                ([128, 128], 2)]
+    assert [(s.params["surface.nb_grid_pts"], s.ranks) for s in specs[::3]] == [
+        ([64, 64], 1),
+        ([128, 128], 2),
+    ]
     assert all("ranks" not in s.toml for s in specs)
 
 
 def test_lhs_strata_and_seed(tmp_path):
-    text = """
+    text = (
+        """
 [sweep]
 name = "l"
 mode = "lhs"
@@ -151,13 +171,16 @@ bounds = [0.3, 0.9]
 [[sweep.axis]]
 key = "seed"
 bounds = [0, 99]
-""" + TINY
+"""
+        + TINY
+    )
     specs = _expand(tmp_path, text)
     assert len(specs) == 10
     h = sorted(s.params["surface.hurst"] for s in specs)
     # one sample in each of the 10 strata of every axis
     assert [int((x - 0.3) / 0.06) for x in h] == list(range(10))
     import math
+
     r = sorted(math.log10(s.params["surface.rms_height"]) for s in specs)
     assert [int((x + 7) / 0.1) for x in r] == list(range(10))
     seeds = sorted(s.params["seed"] for s in specs)
@@ -181,8 +204,11 @@ def test_hashes_are_content_based_and_stable(tmp_path):
     # defaults) have the same hashes; the sweep's name does not enter them
     (tmp_path / "base.toml").write_text(
         'name = "tiny"\n[surface]\nnb_grid_pts = [64, 64]\nhurst = 0.8\n'
-        '[output]\nplots = false\nheights = false\n')
-    c = _expand(tmp_path, """
+        '[output]\nplots = false\nheights = false\nstages = ["surface"]\n'
+    )
+    c = _expand(
+        tmp_path,
+        """
 base = "base.toml"
 [sweep]
 name = "other-name"
@@ -192,7 +218,9 @@ values = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
 [[sweep.axis]]
 key = "surface.rms_height"
 values = [5e-7, 2e-7]
-""", "c.toml")
+""",
+        "c.toml",
+    )
     assert {s.hash for s in c} == {s.hash for s in a}
     d = _expand(tmp_path, text.replace("2e-7", "3e-7"), "d.toml")
     assert len({s.hash for s in d} & {s.hash for s in a}) == 10
@@ -220,33 +248,65 @@ AX = '[[sweep.axis]]\nkey = "seed"\nvalues = [0, 1]\n'
 BAD_SWEEPS = [
     ("empty-axis", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = []\n', "sweep.axis[0]"),
     ("empty-range", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nrange = [3, 3]\n', "sweep.axis[0]"),
-    ("unknown-key", '[sweep]\n[[sweep.axis]]\nkey = "surface.rms_hieght"\nvalues = [1e-7]\n',
-     "surface.rms_hieght"),
+    (
+        "unknown-key",
+        '[sweep]\n[[sweep.axis]]\nkey = "surface.rms_hieght"\nvalues = [1e-7]\n',
+        "surface.rms_hieght",
+    ),
     ("section-key", '[sweep]\n[[sweep.axis]]\nkey = "surface"\nvalues = [1]\n', "surface"),
     ("same-key-twice", "[sweep]\n" + AX + AX, "sweep.axis[1].key = 'seed'"),
-    ("zip-unequal", '[sweep]\nmode = "zip"\n' + AX
-     + '[[sweep.axis]]\nkey = "surface.hurst"\nvalues = [0.5, 0.6, 0.7]\n', "sweep.axis[1]"),
-    ("group-unequal", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = [0, 1]\ngroup = "g"\n'
-     '[[sweep.axis]]\nkey = "surface.hurst"\nvalues = [0.5]\ngroup = "g"\n', "group 'g'"),
-    ("bad-value", '[sweep]\n[[sweep.axis]]\nkey = "surface.hurst"\nvalues = [0.5, 1.5]\n',
-     "surface.hurst = 1.5"),
+    (
+        "zip-unequal",
+        '[sweep]\nmode = "zip"\n'
+        + AX
+        + '[[sweep.axis]]\nkey = "surface.hurst"\nvalues = [0.5, 0.6, 0.7]\n',
+        "sweep.axis[1]",
+    ),
+    (
+        "group-unequal",
+        '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = [0, 1]\ngroup = "g"\n'
+        '[[sweep.axis]]\nkey = "surface.hurst"\nvalues = [0.5]\ngroup = "g"\n',
+        "group 'g'",
+    ),
+    (
+        "bad-value",
+        '[sweep]\n[[sweep.axis]]\nkey = "surface.hurst"\nvalues = [0.5, 1.5]\n',
+        "surface.hurst = 1.5",
+    ),
     ("wrong-type", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = [0, "one"]\n', "seed"),
-    ("float-seed-linspace", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nlinspace = [0, 1, 3]\n', "seed"),
-    ("invalid-combination", '[sweep]\n[[sweep.axis]]\nkey = "surface.short_cutoff"\n'
-     'values = [4e-6, 1e-6]\n', "surface.short_cutoff = 1e-06"),
-    ("bounds-in-product", '[sweep]\n[[sweep.axis]]\nkey = "surface.hurst"\nbounds = [0.1, 0.9]\n',
-     "sweep.axis[0].bounds"),
-    ("lhs-no-samples", '[sweep]\nmode = "lhs"\n[[sweep.axis]]\nkey = "surface.hurst"\n'
-     'bounds = [0.1, 0.9]\n', "sweep.samples"),
+    (
+        "float-seed-linspace",
+        '[sweep]\n[[sweep.axis]]\nkey = "seed"\nlinspace = [0, 1, 3]\n',
+        "seed",
+    ),
+    (
+        "invalid-combination",
+        '[sweep]\n[[sweep.axis]]\nkey = "surface.short_cutoff"\nvalues = [4e-6, 1e-6]\n',
+        "surface.short_cutoff = 1e-06",
+    ),
+    (
+        "bounds-in-product",
+        '[sweep]\n[[sweep.axis]]\nkey = "surface.hurst"\nbounds = [0.1, 0.9]\n',
+        "sweep.axis[0].bounds",
+    ),
+    (
+        "lhs-no-samples",
+        '[sweep]\nmode = "lhs"\n[[sweep.axis]]\nkey = "surface.hurst"\nbounds = [0.1, 0.9]\n',
+        "sweep.samples",
+    ),
     ("mode-typo", '[sweep]\nmode = "prodcut"\n' + AX, "sweep.mode"),
     ("no-axes", '[sweep]\nname = "x"\n', "sweep.axis"),
-    ("two-sources", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = [1]\nrange = [0, 2]\n',
-     "sweep.axis[0]"),
-    ("bad-base", '[sweep]\n' + AX + '[base]\nsurface.hurst = 3.0\n', "base: surface.hurst"),
+    (
+        "two-sources",
+        '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = [1]\nrange = [0, 2]\n',
+        "sweep.axis[0]",
+    ),
+    ("bad-base", "[sweep]\n" + AX + "[base]\nsurface.hurst = 3.0\n", "base: surface.hurst"),
     ("missing-base-file", 'base = "nope.toml"\n[sweep]\n' + AX, "nope.toml"),
-    ("unknown-table", '[sweep]\n' + AX + '[slurmm]\naccount = "x"\n', "slurmm"),
-    ("bad-slurm-time", '[sweep]\n' + AX + '[slurm]\ntime = "soon"\n', "slurm.time"),
-    ("invalid-toml", '[sweep\n' + AX, "invalid TOML"),
+    ("unknown-table", "[sweep]\n" + AX + '[slurmm]\naccount = "x"\n', "slurmm"),
+    ("bad-slurm-time", "[sweep]\n" + AX + '[slurm]\ntime = "soon"\n', "slurm.time"),
+    ("missing-template", "[sweep]\n" + AX + '[slurm]\ntemplate = "nope.sh.in"\n', "slurm.template"),
+    ("invalid-toml", "[sweep\n" + AX, "invalid TOML"),
     ("duplicate-value", '[sweep]\n[[sweep.axis]]\nkey = "seed"\nvalues = [1, 1]\n', "seed = 1"),
 ]
 
@@ -272,7 +332,9 @@ def test_bad_sweep_files_are_many():
 
 
 def test_slurm_and_pbs_scripts(tmp_path):
-    f = _write(tmp_path / "s.toml", """
+    f = _write(
+        tmp_path / "s.toml",
+        """
 [sweep]
 name = "press roughness"
 [[sweep.axis]]
@@ -296,18 +358,30 @@ signal_before_s = 90
 [pbs]
 queue = "workq"
 max_parallel = 2
-""" + TINY)
+"""
+        + TINY,
+    )
     out = tmp_path / "out"
     p = _run_cli(["sweep", str(f), "--out", str(out), "--executor", "slurm", "--dry-run"])
     assert p.returncode == 0, p.stderr
     m = json.loads((out / "manifest.json").read_text())
     for r, ids in ((1, [0, 1, 2]), (2, [3, 4, 5])):
         text = (out / "slurm" / f"array-r{r}.sh").read_text()
-        for line in ("#SBATCH --account=proj42", "#SBATCH --partition=short",
-                     "#SBATCH --time=00:30:00", f"#SBATCH --ntasks={r}", "#SBATCH --array=0-2%2",
-                     "#SBATCH --signal=B:USR1@90", "module load gcc/12", "module load openmpi/4",
-                     f"srun --mpi=pmi2 -n {r}", "trap 'kill -USR1", "export NUMBA_CACHE_DIR=",
-                     "export XDG_CACHE_HOME=", "#SBATCH --job-name=lamina-press_roughness"):
+        for line in (
+            "#SBATCH --account=proj42",
+            "#SBATCH --partition=short",
+            "#SBATCH --time=00:30:00",
+            f"#SBATCH --ntasks={r}",
+            "#SBATCH --array=0-2%2",
+            "#SBATCH --signal=B:USR1@90",
+            "module load gcc/12",
+            "module load openmpi/4",
+            f"srun --mpi=pmi2 -n {r}",
+            "trap 'kill -USR1",
+            "export NUMBA_CACHE_DIR=",
+            "export XDG_CACHE_HOME=",
+            "#SBATCH --job-name=lamina-press_roughness",
+        ):
             assert line in text, (r, line)
         assert "CASES=(" + " ".join(m["cases"][i]["hash"] for i in ids) + ")" in text
         assert "{{" not in text and "#SBATCH --qos" not in text
@@ -338,8 +412,14 @@ EXCLUDED = ("wall", "time_s", "started", "finished", "timestamp", "created")
 
 
 def _comparable(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items()
-             if not k.startswith("provenance.") and not any(x in k for x in EXCLUDED)} for r in rows]
+    return [
+        {
+            k: v
+            for k, v in r.items()
+            if not k.startswith("provenance.") and not any(x in k for x in EXCLUDED)
+        }
+        for r in rows
+    ]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -354,8 +434,11 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _done_results(out: Path) -> dict[str, bytes]:
-    return {p.parent.name: (p.parent / "results.json").read_bytes()
-            for p in out.glob("runs/*/DONE") if (p.parent / "results.json").exists()}
+    return {
+        p.parent.name: (p.parent / "results.json").read_bytes()
+        for p in out.glob("runs/*/DONE")
+        if (p.parent / "results.json").exists()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -366,8 +449,13 @@ def reference_sweep(tmp_path_factory):
     out = d / "ref"
     sweep.write_expansion(sw, sweep.expand(sw), out)
     env = sweep.child_env(sweep.thread_env(jobs=2, ranks=1))  # the executor's thread settings
-    p = subprocess.run([sys.executable, "-c", REF_RUNNER, str(out)], capture_output=True, text=True,
-                       env=env, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-c", REF_RUNNER, str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     return out
 
@@ -387,8 +475,9 @@ def killed_sweep(tmp_path_factory):
     kills = []
     rerun = []
     for target, extra in zip(targets, extras):
-        p = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         t0 = time.monotonic()
         while len(_done_results(out)) < target and p.poll() is None and time.monotonic() - t0 < 200:
             time.sleep(0.05)
@@ -403,12 +492,25 @@ def killed_sweep(tmp_path_factory):
         rerun += [h for h, data in seen.items() if done.get(h) != data]
         seen.update(done)
         kills.append((target, round(extra, 2), len(done)))
+    # the last resume races a second executor on the same folder: no case may run twice
     t0 = time.perf_counter()
+    racer = subprocess.Popen(
+        [*LAMINA, "sweep", str(out), "--jobs", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=400)
+    racer_err = racer.communicate(timeout=400)[1]
     assert p.returncode == 0, p.stderr[-3000:]
-    print(f"kills (target done, extra s, done at kill): {kills}; "
-          f"resume {time.perf_counter() - t0:.1f} s")
-    return {"file": f, "out": out, "seen": seen, "rerun": rerun, "kills": kills}
+    assert racer.returncode == 0, racer_err[-3000:]
+    ran = [err.count("] done ") for err in (p.stderr, racer_err)]
+    print(
+        f"kills (target done, extra s, done at kill): {kills}; "
+        f"resume {time.perf_counter() - t0:.1f}"
+        f" s; cases run by the two resuming executors: {ran}"
+    )
+    return {"file": f, "out": out, "seen": seen, "rerun": rerun, "kills": kills, "ran": ran}
 
 
 def test_sigkill_at_random_moments_then_resume(killed_sweep, reference_sweep, tmp_path):
@@ -423,8 +525,10 @@ def test_sigkill_at_random_moments_then_resume(killed_sweep, reference_sweep, tm
     assert (st["done"], st["running"], st["pending"], st["failed"]) == (N_KILL, 0, 0, 0)
     # every case has one attempt, plus one per kill that caught it in flight (<= jobs per kill)
     m = sweep.load_manifest(out)
-    attempts = {e["hash"]: (out / "logs" / f"{e['hash']}.log").read_text().count("# lamina sweep")
-                for e in m["cases"]}
+    attempts = {
+        e["hash"]: (out / "logs" / f"{e['hash']}.log").read_text().count("# lamina sweep")
+        for e in m["cases"]
+    }
     assert all(n >= 1 for n in attempts.values())
     assert sum(attempts.values()) - N_KILL <= 2 * 3, attempts
     assert not list(out.glob("runs/*/RUNNING")), "a lock file outlived its case"
@@ -448,7 +552,8 @@ def test_local_sweep_runs_every_case(killed_sweep):
         assert res["input"]["seed"] == e["params"]["seed"]
         assert res["input"]["surface"]["rms_height"] == e["params"]["surface.rms_height"]
         assert res["output"]["surface"]["statistics"]["Sq"] == pytest.approx(
-            e["params"]["surface.rms_height"], rel=1e-9)
+            e["params"]["surface.rms_height"], rel=1e-9
+        )
         assert res["provenance"]["command"][-3:] == [e["case_file"], "--out", e["run_folder"]]
 
 
@@ -471,23 +576,32 @@ def test_collect_table(killed_sweep, tmp_path, capsys):
     for r, e in zip(rows, m["cases"]):
         assert r["status"] == "done"
         assert int(r["param.seed"]) == int(r["input.seed"]) == e["params"]["seed"]
-        assert float(r["param.surface.rms_height"]) == float(r["input.surface.rms_height"]) \
+        assert (
+            float(r["param.surface.rms_height"])
+            == float(r["input.surface.rms_height"])
             == e["params"]["surface.rms_height"]
+        )
         assert r["input.surface.nb_grid_pts[0]"] == "64" and r["input.output.plots"] == "false"
         assert float(r["output.surface.statistics.Sq"]) == pytest.approx(
-            e["params"]["surface.rms_height"], rel=1e-9)
+            e["params"]["surface.rms_height"], rel=1e-9
+        )
         res = io.read_results(out / e["run_folder"])
-        assert float(r["output.surface.statistics.hurst"]) == res["output"]["surface"]["statistics"]["hurst"]
+        assert (
+            float(r["output.surface.statistics.hurst"])
+            == res["output"]["surface"]["statistics"]["hurst"]
+        )
         assert float(r["provenance.wall_time_s"]) == res["provenance"]["wall_time_s"]
     # arrays are not columns
-    assert not any(c.startswith("output.surface.nb_grid_pts") or c.startswith("output.stages")
-                   for c in rows[0])
+    assert not any(
+        c.startswith("output.surface.nb_grid_pts") or c.startswith("output.stages") for c in rows[0]
+    )
     assert _read_csv(tmp_path / "failures.csv") == []
     pq = pytest.importorskip("pyarrow.parquet")
     table = pq.read_table(tmp_path / "t.parquet").to_pydict()
     assert table["hash"] == [r["hash"] for r in rows]
-    assert table["output.surface.statistics.Sq"] == [float(r["output.surface.statistics.Sq"])
-                                                     for r in rows]
+    assert table["output.surface.statistics.Sq"] == [
+        float(r["output.surface.statistics.Sq"]) for r in rows
+    ]
     assert table["param.seed"] == [e["params"]["seed"] for e in m["cases"]]
 
 
@@ -523,7 +637,12 @@ def test_status_tells_running_from_interrupted(tmp_path, capsys):
     io.RunFolder(runs[2]).fail("SolveError: diverged", "press")
     # 3: never started -> pending
     try:
-        assert [sweep.case_state(r) for r in runs] == ["running", "interrupted", "failed", "pending"]
+        assert [sweep.case_state(r) for r in runs] == [
+            "running",
+            "interrupted",
+            "failed",
+            "pending",
+        ]
         assert sweep.claim(runs[0], busy_wait_s=0.05) is None  # nobody else can take it
         assert main(["status", str(out), "--list"]) == 0
         lines = capsys.readouterr().out.splitlines()
@@ -540,7 +659,9 @@ def test_status_tells_running_from_interrupted(tmp_path, capsys):
 
 
 def test_failed_case_is_recorded_with_reason(tmp_path, capsys):
-    f = _write(tmp_path / "s.toml", """
+    f = _write(
+        tmp_path / "s.toml",
+        """
 [sweep]
 name = "f"
 [[sweep.axis]]
@@ -553,7 +674,9 @@ surface.file = "missing-scan.npy"
 surface.unit = "um"
 output.plots = false
 output.heights = false
-""")
+output.stages = ["surface"]   # tiny cases: no press cycle
+""",
+    )
     out = tmp_path / "out"
     p = _run_cli(["sweep", str(f), "--out", str(out), "--jobs", "2"])
     assert p.returncode == 1, p.stderr
@@ -564,26 +687,52 @@ output.heights = false
     capsys.readouterr()
     rows = _read_csv(out / "table.csv")
     assert [r["status"] for r in rows] == ["done", "failed"]
-    assert rows[1]["input.surface.kind"] == "measured" and rows[1]["output.surface.statistics.Sq"] == ""
+    assert (
+        rows[1]["input.surface.kind"] == "measured"
+        and rows[1]["output.surface.statistics.Sq"] == ""
+    )
     fails = _read_csv(out / "failures.csv")
     assert len(fails) == 1 and fails[0]["id"] == "1"
     assert "missing-scan.npy" in fails[0]["reason"], fails[0]
 
 
-def test_two_executors_never_run_a_case_twice(tmp_path):
-    f = _write(tmp_path / "s.toml", KILL_SWEEP.replace("range = [0, 10]", "range = [0, 2]"))
+def test_array_task_skips_done_and_forwards_the_time_limit_signal(tmp_path):
+    """The job-array task (python -m solver.sweep task): SLURM's USR1 before the time limit reaches
+    the case, which ends FAILED with the reason; a complete case is skipped."""
+    sw = sweep.load_sweep(_write(tmp_path / "s.toml", KILL_SWEEP))
     out = tmp_path / "out"
-    assert _run_cli(["sweep", str(f), "--out", str(out), "--executor", "none"]).returncode == 0
-    procs = [subprocess.Popen([*LAMINA, "sweep", str(out), "--jobs", "1"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    errs = [p.communicate(timeout=300)[1] for p in procs]
-    m = sweep.load_manifest(out)
-    for e in m["cases"]:
-        assert io.folder_status(out / e["run_folder"]) == "done"
-        log_text = (out / "logs" / f"{e['hash']}.log").read_text()
-        assert log_text.count("# lamina sweep") == 1, log_text
-    # both finished; a case held by the other executor is reported, not run
-    assert all(p.returncode in (0, 1) for p in procs), errs
+    m = sweep.write_expansion(sw, sweep.expand(sw)[:2], out)
+    h0, h1 = (e["hash"] for e in m["cases"])
+    task = [sys.executable, "-m", "solver.sweep", "task", str(out)]
+    # a stand-in for `srun ... lamina run CASE --out RUN` that waits (USR1 terminates it)
+    launch = ["bash", "-c", "exec sleep 60", "stand-in"]
+    p = subprocess.Popen(
+        [*task, h0, "--", *launch], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    t0 = time.monotonic()
+    info = {}
+    while "pid" not in info and time.monotonic() - t0 < 30:  # the stand-in has started
+        time.sleep(0.05)
+        try:
+            info = json.loads((out / "runs" / h0 / sweep.RUNNING).read_text())
+        except (OSError, ValueError):
+            pass
+    assert sweep.case_state(out / "runs" / h0) == "running"
+    assert info["executor"] == "array" and info["executor_pid"] == p.pid
+    p.send_signal(signal.SIGUSR1)
+    text = p.communicate(timeout=30)[0]
+    assert p.returncode == 1, text
+    assert sweep.case_state(out / "runs" / h0) == "failed"
+    reason = json.loads((out / "runs" / h0 / io.FAILED).read_text())["reason"]
+    assert "SIGUSR1" in reason and "time limit" in reason, reason
+    assert not (out / "runs" / h0 / sweep.RUNNING).exists()
+    # a complete case: skipped, the launch command never starts
+    rf = io.RunFolder(out / "runs" / h1)
+    rf.begin("x")
+    rf.finish({"input": {}, "output": {}, "provenance": {}})
+    q = subprocess.run([*task, h1, "--", "false"], capture_output=True, text=True, timeout=60)
+    assert q.returncode == 0 and "skipped-done" in q.stdout, (q.stdout, q.stderr)
+    assert not (out / "logs" / f"{h1}.log").exists()
 
 
 def test_claim_sees_through_an_unlinked_lock(tmp_path):
