@@ -28,6 +28,14 @@ configurations or writes files.
 * Lateral faces are symmetry planes (``u_n = 0``): exact for mirror-symmetric surfaces (the
   benchmarks) and a confined-die approximation of periodicity for general height maps.
   The axisymmetric axis has ``u_r = 0``.
+* Material: elastic (a UFL stress map, :class:`LinearElastic` or
+  :class:`solver.laws.ElasticParams`: linear forms) or inelastic (:class:`solver.laws.J2Params`,
+  :class:`~solver.laws.ElasticCreepParams`, :class:`~solver.laws.ElastoplasticCreepParams`):
+  then σ and the consistent tangent live at
+  quadrature points (:class:`solver.quadrature.QuadratureLaw`) and are re-evaluated from the last
+  committed state at every Newton iterate, before the residual or Jacobian is assembled
+  (:func:`solver.quadrature.attach`). :func:`solve_load_step` commits the state of a converged
+  step and restores it on failure; ``dt`` drives creep.
 """
 
 from __future__ import annotations
@@ -39,13 +47,21 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solver import geometry
+from solver import geometry, laws, quadrature
 from solver.errors import InputError, SolveError
 from solver.fem_backend import import_dolfinx
 from solver.petsc import CONTACT_VI
 from solver.petsc import apply as apply_options
 
 KINDS = ("plane_strain", "axisymmetric", "3d")
+
+#: Changes to :data:`solver.petsc.CONTACT_VI` when the material is inelastic and no options are
+#: given: the residual is no longer piecewise linear, and full Newton steps from a far iterate
+#: (first contact, large increments of a perfectly plastic load) cycle between active sets and
+#: plastic zones. The secant line search ``l2`` (two extra residuals per step) converged in
+#: 9–13 iterations where ``basic`` failed after 60 and ``bt`` took 16–23 (J2, Westergaard
+#: block, 0 → 0.1 → 0.3 → 0.5 p*).
+INELASTIC_OVERRIDES: dict[str, object] = {"snes_linesearch_type": "l2"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,12 +160,16 @@ class StepResult(NamedTuple):
         reason: SNES converged reason (> 0).
         iterations: Newton (active-set) iterations.
         linear_iterations: total Krylov iterations (0 or 1 per Newton step with LU).
+        dt: the time increment of the step (s).
+        time: the accumulated time at the end of the step (s).
     """
 
     pressure: float
     reason: int
     iterations: int
     linear_iterations: int
+    dt: float = 0.0
+    time: float = 0.0
 
 
 class ContactState(NamedTuple):
@@ -179,33 +199,43 @@ class ContactState(NamedTuple):
 
 
 class ContactProblem:
-    """An elastic block pressed onto a rigid surface: forms, unknown, bounds, SNES VI solver.
+    """A block pressed onto a rigid surface: forms, unknown, state, bounds, SNES VI solver.
 
     Args:
         block: the meshed block (:mod:`solver.geometry`).
         surface: heights of the rigid surface (:class:`solver.geometry.SurfaceHeights`, or a
             callable ``h(x)`` / ``h(x, y)``).
-        stress: map from the Mandel strain vector to the Mandel stress vector (UFL), e.g.
-            ``LinearElastic(E, nu).stress``.
+        material: the constitutive law. Elastic: a map from the Mandel strain vector to the
+            Mandel stress vector (UFL), e.g. ``LinearElastic(E, nu).stress``, a
+            :class:`LinearElastic` or a :class:`solver.laws.ElasticParams`. Inelastic (state at
+            quadrature points): :class:`solver.laws.J2Params`,
+            :class:`solver.laws.ElasticCreepParams`, :class:`solver.laws.ElastoplasticCreepParams`.
         prefix: PETSc options prefix of this problem (unique in the programme, ends with ``_``).
         petsc_options: option preset (:mod:`solver.petsc`); command-line options under the
             prefix override it.
-        degree: Lagrange degree of the displacement (1: the bound acts at the vertices).
+        degree: Lagrange degree of the displacement (1: the bound acts at the vertices). Q1 and
+            P1 lock in fully plastic flow (see :mod:`solver.quadrature`); 2 does not.
         force_tol: Newton stops when the residual norm (on the inactive set) falls below
             ``force_tol`` times the norm of the load vector (or by ``snes_rtol``; a larger
             ``snes_atol`` given in the options wins).
+        quadrature_degree: rule of the inelastic state; ``None``: 2(k−1) on simplices (≥ 1),
+            2k on quadrilaterals/hexahedra.
 
     Attributes:
         V, u: the displacement space and unknown.
         pressure: the applied mean pressure (a ``dolfinx.fem.Constant``, Pa).
         F: the residual form (UFL); ``problem``: the ``NonlinearProblem``; ``snes``: its SNES.
+        law: the :class:`solver.quadrature.QuadratureLaw` of an inelastic material, else None.
+        stress: the UFL stress map of an elastic material, else None.
+        time: accumulated time of the committed steps (s).
         face_dofs: local (unrolled, owned and ghost) indices of the face's vertical dofs.
         lower: lower bound ``h(x) − z_node`` at ``face_dofs`` (m).
     """
 
-    def __init__(self, block: geometry.Block, surface, stress: Callable, *,
+    def __init__(self, block: geometry.Block, surface, material, *,
                  prefix: str = "lamina_contact_", petsc_options: dict | None = None,
-                 degree: int = 1, force_tol: float = 1e-8):
+                 degree: int = 1, force_tol: float = 1e-8,
+                 quadrature_degree: int | None = None):
         dolfinx = import_dolfinx()
         import ufl
         from petsc4py import PETSc
@@ -231,9 +261,30 @@ class ContactProblem:
         ds = ufl.Measure("ds", domain=mesh, subdomain_data=block.facet_tags)
         self.pressure = dolfinx.fem.Constant(mesh, PETSc.ScalarType(0.0))
         ez = ufl.unit_vector(self.vertical, gdim)
-        self.stress = stress
-        self.F = (ufl.dot(stress(strain_mandel(u, self.kind)), strain_mandel(v, self.kind)) * w * dx
-                  + self.pressure * ufl.dot(ez, v) * w * ds(geometry.TOP))
+        self.material = material
+        self.time = 0.0
+        self.law = None
+        self.stress = None
+        load = self.pressure * ufl.dot(ez, v) * w * ds(geometry.TOP)
+        J = None
+        if isinstance(material, quadrature.INELASTIC):
+            self.law = quadrature.QuadratureLaw(u, self.kind, material, quadrature_degree)
+            self.F = self.law.residual(v, w) + load
+            J = self.law.jacobian(ufl.TrialFunction(V), v, w)
+        else:
+            if isinstance(material, LinearElastic):
+                stress = material.stress
+            elif isinstance(material, laws.ElasticParams):
+                stress = LinearElastic(material.E, material.nu).stress
+            elif callable(material):
+                stress = material
+            else:
+                raise InputError(f"material {type(material).__name__}: allowed a UFL stress map, "
+                                 "LinearElastic, or laws.ElasticParams, J2Params, "
+                                 "ElasticCreepParams, ElastoplasticCreepParams")
+            self.stress = stress
+            self.F = (ufl.dot(stress(strain_mandel(u, self.kind)), strain_mandel(v, self.kind))
+                      * w * dx + load)
 
         # Lateral symmetry planes (u_n = 0); the axis of an axisymmetric block (u_r = 0).
         tags = block.facet_tags
@@ -264,11 +315,18 @@ class ContactProblem:
                              f"{block.z_face:.6g} m; place the face at max(h)")
 
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            self.F, u, bcs=self.bcs, petsc_options_prefix=prefix)
+            self.F, u, bcs=self.bcs, J=J, petsc_options_prefix=prefix)
         self.snes = self.problem.solver
+        if self.law is not None:
+            quadrature.attach(self.problem, self.law, self.bcs)
         # PETSc decides "x is on its bound" with an absolute tolerance (default 1e-8, in the
         # unknown's units: 10 nm here, more than the displacements): scale it to the surface.
-        options = dict(CONTACT_VI if petsc_options is None else petsc_options)
+        if petsc_options is None:
+            options = dict(CONTACT_VI)
+            if self.law is not None:
+                options.update(INELASTIC_OVERRIDES)
+        else:
+            options = dict(petsc_options)
         options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
         apply_options(self.snes, prefix, options)
         self.prefix = prefix
@@ -349,34 +407,100 @@ def _mpi():
     return MPI
 
 
-def solve_load_step(cp: ContactProblem, pressure: float) -> StepResult:
-    """Solve for the mean pressure ``pressure`` (Pa) starting from the current state.
+#: SNES reason CONVERGED_SNORM_RELATIVE (step < snes_stol·‖x‖).
+SNORM_RELATIVE = 4
+#: A step that "converged" by the step-size test is accepted only if its residual norm is at
+#: most this many times the absolute tolerance (1e-6 of the load vector's norm by default): a
+#: diverging iterate (‖x‖ → 1e137 seen with a full-step Newton on perfect plasticity) takes
+#: small steps relative to ‖x‖ and stops there with reason 4 and a finite, useless x. A genuine
+#: round-off stall lies 100× below the absolute tolerance (see ContactProblem).
+STALL_FACTOR = 100.0
 
-    On a block not yet in contact, :meth:`ContactProblem.touch` first sets the initial guess.
+
+def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> StepResult:
+    """Solve from the last committed state to the mean pressure ``pressure`` (Pa) over ``dt`` (s).
+
+    On a block not yet in contact, :meth:`ContactProblem.touch` first sets the initial guess. The
+    pressure may go down as well as up (unloading), but stays > 0. ``dt`` is the time increment
+    of creep laws (ignored by elastic and rate-independent ones) and is added to ``cp.time`` on
+    success. On success the inelastic state of the converged step is committed (it becomes the
+    history of the next step).
 
     Raises:
         SolveError: Newton did not converge (the SNES reason is in the message); the
-            displacement is restored to its value before the call so that the caller can cut the
-            load increment and retry.
+            displacement, the applied pressure and the inelastic state are restored to their
+            values before the call so that the caller can cut the load (or time) increment and
+            retry.
     """
     if not (math.isfinite(pressure) and pressure > 0):
         raise InputError(f"pressure={pressure}: must be a finite mean pressure > 0 (Pa)")
+    if not (math.isfinite(dt) and dt >= 0):
+        raise InputError(f"dt={dt}: must be a finite time increment >= 0 (s)")
     saved = cp.u.x.array.copy()
+    saved_pressure = float(cp.pressure.value)
     if not cp.loaded or not cp.in_contact_anywhere():
         cp.touch()
     cp.pressure.value = pressure
     cp.snes.setTolerances(atol=max(cp._atol0, cp.force_tol * pressure * cp._top_norm))
+    if cp.law is not None:
+        cp.law.dt = float(dt)
     cp.problem.solve()
     reason = int(cp.snes.getConvergedReason())
     its = int(cp.snes.getIterationNumber())
     lits = int(cp.snes.getLinearSolveIterations())
-    if reason <= 0 or not np.all(np.isfinite(cp.u.x.array)):
+    finite = cp.comm.allreduce(bool(np.all(np.isfinite(cp.u.x.array))), op=_mpi().LAND)
+    fnorm = float(cp.snes.getFunctionNorm())
+    # a diverging iterate also takes small steps relative to ‖x‖: not converged
+    stalled = (reason == SNORM_RELATIVE
+               and not fnorm <= STALL_FACTOR * cp.snes.getTolerances()[1])
+    if reason <= 0 or not finite or stalled:
         cp.u.x.array[:] = saved
         cp.u.x.scatter_forward()
+        cp.pressure.value = saved_pressure
+        if cp.law is not None:
+            cp.law.restore()
         raise SolveError(f"contact Newton ({cp.prefix}) did not converge at p = {pressure:.6g} "
-                         f"Pa: SNES reason {reason} after {its} iterations")
+                         f"Pa, dt = {dt:.6g} s: SNES reason {reason} after {its} iterations "
+                         f"(residual norm {fnorm:.3g}"
+                         f"{', step-size test far above the tolerance' if stalled else ''})")
+    if cp.law is not None:
+        cp.law.update()  # no-op unless SNES stopped away from its last residual evaluation
+        cp.law.commit()
+    cp.time += float(dt)
     cp.loaded = True
-    return StepResult(float(pressure), reason, its, lits)
+    return StepResult(float(pressure), reason, its, lits, float(dt), cp.time)
+
+
+def equivalent_plastic_strain(cp: ContactProblem, part: str = "inelastic"):
+    """Accumulated equivalent inelastic strain of the committed state, cell means (DG0).
+
+    ``part``: ``"inelastic"`` (plastic + creep, default), ``"plastic"`` or ``"creep"``. Zero for
+    an elastic material. Collective.
+    """
+    dolfinx = import_dolfinx()
+    if cp.law is None:
+        f = dolfinx.fem.Function(dolfinx.fem.functionspace(cp.block.mesh, ("DG", 0)))
+    else:
+        f = cp.law.cell_average(cp.law.equivalent_inelastic_strain(part))
+    f.name = f"equivalent_{part}_strain"
+    return f
+
+
+def plastic_zone_depth(cp: ContactProblem, threshold: float = 1e-4,
+                       part: str = "inelastic") -> float:
+    """Depth of the inelastic zone below the contact face (m), the same on all ranks.
+
+    The largest distance from the contact face into the lithium of a quadrature point whose
+    accumulated equivalent inelastic strain (``part`` as in :func:`equivalent_plastic_strain`)
+    exceeds ``threshold``; 0 if there is none. Collective.
+    """
+    depth = 0.0
+    if cp.law is not None:
+        eq = cp.law.equivalent_inelastic_strain(part)
+        hit = eq > threshold
+        if np.any(hit):
+            depth = float(np.max(cp.law.points[hit, cp.vertical] - cp.block.z_face))
+    return float(cp.comm.allreduce(max(depth, 0.0), op=_mpi().MAX))
 
 
 def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
@@ -387,6 +511,8 @@ def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
     ``Σ p_i A_i`` equals the applied load exactly (equilibrium of the discrete problem).
     """
     tol = cp.default_tol() if tol is None else float(tol)
+    if cp.law is not None:
+        cp.law.update()  # σ of the current u (no-op after a converged step)
     residual = cp._assemble(cp.problem.F)[cp.face_dofs]
     own = cp._owned
     gap = (cp.u.x.array[cp.face_dofs] - cp.lower)[own]

@@ -1,0 +1,469 @@
+"""Inelastic lithium in the contact problem (solver.quadrature, solver.mechanics).
+
+FE-level Taylor tests of the assembled residual/Jacobian pair (through the SNES callbacks that
+update the quadrature-point state), state handling of a failed Newton, API of the inelastic
+contact problem, the thick-cylinder and plastic-rough-contact benchmarks at their small size,
+and 1 vs 2 ranks. Run as a script (``mpiexec -n N python tests/test_plasticity_fem.py``) it
+prints the small plastic contact case's results as JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.errors import InputError, SolveError
+from solver.fem_backend import comm_world, import_dolfinx
+
+ROOT = Path(__file__).resolve().parents[1]
+MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
+
+pytestmark = pytest.mark.fem
+
+import_dolfinx()  # collective PETSc set-up on every rank at import
+COMM = comm_world()
+
+# Westergaard-like block: lithium elasticity, λ = 10 µm, g0 = 50 nm; σ_y well below the elastic
+# contact pressures so that the contact zone yields.
+E, NU, LAM, G0, N = 7.82e9, 0.381, 10e-6, 0.05e-6, 24
+P_STAR = math.pi * E / (1 - NU**2) * G0 / LAM
+SIGMA_Y = 0.3 * P_STAR
+
+
+@pytest.fixture(autouse=True)
+def _collective_cleanup():
+    yield
+    gc.collect()  # PETSc destructors are collective
+    COMM.Barrier()
+
+
+def _load_benchmark(name: str):
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.CompletedProcess:
+    if MPIEXEC is None:
+        pytest.skip("no mpiexec")
+    if COMM.size > 1:
+        pytest.skip("starts its own MPI job; run this test from a serial pytest")
+    cmd = ["timeout", str(limit), MPIEXEC, "-n", str(n), sys.executable, *args]
+    env = dict(os.environ, HYDRA_IFACE=os.environ.get("HYDRA_IFACE", "lo"))
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
+                          timeout=limit + 30)
+
+
+def _j2(**kw):
+    from solver import laws
+
+    return laws.J2Params(E, NU, SIGMA_Y, **kw)
+
+
+def _block(kind="plane_strain", n=N, cell=None):
+    from solver import geometry
+
+    if kind == "plane_strain":
+        return geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.2, z0=G0,
+                                         cell=cell or "quadrilateral")
+    if kind == "axisymmetric":
+        return geometry.lithium_block_axisymmetric(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.2,
+                                                   fine_radius=LAM / 2, z0=G0,
+                                                   cell=cell or "quadrilateral")
+    return geometry.lithium_block_3d(COMM, (LAM / 2, LAM / 2), 2 * LAM, LAM / (2 * n), (n, n),
+                                     1.4, z0=G0, cell=cell or "hexahedron")
+
+
+def _surface(kind="plane_strain"):
+    if kind == "3d":
+        return lambda x, y: G0 * np.cos(2 * np.pi * x / LAM) * np.cos(2 * np.pi * y / LAM)
+    return lambda x: G0 * np.cos(2 * np.pi * x / LAM)
+
+
+def _problem(material, prefix, kind="plane_strain", n=N, petsc_options=None, **kw):
+    from solver import mechanics
+
+    return mechanics.ContactProblem(_block(kind, n, kw.pop("cell", None)), _surface(kind),
+                                    material, prefix=prefix, petsc_options=petsc_options, **kw)
+
+
+def _norm(vec) -> float:
+    return vec.norm()
+
+
+# --------------------------------------------------------------------------------------------
+# Taylor tests of the assembled residual / Jacobian (through the SNES callbacks)
+# --------------------------------------------------------------------------------------------
+
+
+def _taylor_remainders(snes, x0, dx, hs):
+    """‖R(x0 + h dx) − R(x0) − h J(x0) dx‖ and ‖R(x0 + h dx) − R(x0)‖ for each h."""
+    b0, bh, Jdx = x0.duplicate(), x0.duplicate(), x0.duplicate()
+    snes.computeFunction(x0, b0)
+    A, P, _ = snes.getJacobian()
+    snes.computeJacobian(x0, A, P)
+    A.mult(dx, Jdx)
+    second, first = [], []
+    for h in hs:
+        xh = x0.copy()
+        xh.axpy(h, dx)
+        snes.computeFunction(xh, bh)
+        bh.axpy(-1.0, b0)
+        first.append(_norm(bh))
+        bh.axpy(-h, Jdx)
+        second.append(_norm(bh))
+        xh.destroy()
+    for v in (b0, bh, Jdx):
+        v.destroy()
+    return np.array(second), np.array(first)
+
+
+def _random_direction(cp, scale: float):
+    rng = np.random.default_rng(1234 + COMM.rank)
+    dx = cp.problem.x.duplicate()
+    with dx.localForm() as loc:
+        loc.array[:] = rng.standard_normal(loc.array.shape)
+    dx.ghostUpdate()  # owned values to the ghosts (consistent vector)
+    dx.scale(scale / dx.norm())
+    return dx
+
+
+@pytest.mark.parametrize(("kind", "material"), [
+    ("plane_strain", "perfect"), ("plane_strain", "swift"), ("axisymmetric", "linear"),
+    ("3d", "creep"), ("plane_strain", "norton")])
+def test_fe_taylor_plastic_regime(kind, material):
+    """Second-order Taylor remainder of the assembled residual/Jacobian in the plastic regime.
+
+    A plastic load step is committed, then the pair is evaluated at 1.3 times that displacement
+    (plastic loading at the yielded points, further from the yield surface than any h·dx) in a
+    random direction.
+    """
+    from solver import laws, mechanics
+
+    mats = {
+        "perfect": _j2(),
+        "swift": laws.J2Params(E, NU, SIGMA_Y, hardening="power", K=4 * SIGMA_Y, n=0.3),
+        "linear": _j2(H=0.05 * E),
+        "creep": laws.ElastoplasticCreepParams(_j2(H=0.01 * E),
+                                               laws.NortonParams(A=1e-40, n=5.0)),
+        "norton": laws.ElasticCreepParams(laws.ElasticParams(E, NU),
+                                          laws.NortonParams(A=1e-40, n=5.0)),
+    }
+    n = {"3d": 4, "axisymmetric": 16}.get(kind, 16)
+    cp = _problem(mats[material], f"taylor_{kind}_{material}_", kind, n=n)
+    mechanics.solve_load_step(cp, 0.25 * P_STAR, dt=1.0 if material in ("creep", "norton")
+                              else 0.0)
+    p_max = COMM.allreduce(float(np.max(cp.law.committed.p, initial=0.0)), op=_op("MAX"))
+    pc_max = COMM.allreduce(float(np.max(cp.law.committed.p_creep, initial=0.0)),
+                            op=_op("MAX"))
+    assert max(p_max, pc_max) > 0  # the committed state is inelastic somewhere
+    cp.law.dt = 2.0 if material in ("creep", "norton") else 0.0
+    x0 = cp.problem.x.duplicate()
+    with x0.localForm() as loc, cp.u.x.petsc_vec.localForm() as lu:
+        loc.array[:] = 1.3 * lu.array
+    dx = _random_direction(cp, 1e-6 * x0.norm())
+    hs = 0.5 ** np.arange(4)
+    second, first = _taylor_remainders(cp.snes, x0, dx, hs)
+    rate2 = np.polyfit(np.log(hs), np.log(second), 1)[0]
+    rate1 = np.polyfit(np.log(hs), np.log(first), 1)[0]
+    assert rate1 == pytest.approx(1.0, abs=0.1)
+    assert rate2 > 1.9, (second, first)
+    assert second[-1] < 1e-2 * first[-1]
+    # the iterate really is plastic: the consistent tangent differs from the elastic one
+    C_el = laws.elastic_stiffness(E, NU, cp.law.ncomp)
+    m = cp.law.ncomp
+    dev = np.abs(cp.law.tangent.x.array.reshape(-1, m, m) - C_el).max()
+    assert COMM.allreduce(float(dev), op=_op("MAX")) > 1e-3 * np.abs(C_el).max()
+    x0.destroy()
+    dx.destroy()
+
+
+def _op(name):
+    from mpi4py import MPI
+
+    return getattr(MPI, name)
+
+
+def test_tangent_is_of_the_iterate_jacobian_is_assembled_at():
+    """A Jacobian assembled at x (without a residual at x first) uses the tangent at x."""
+    from solver import mechanics
+
+    cp = _problem(_j2(), "tangent_iterate_", n=12)
+    mechanics.solve_load_step(cp, 0.25 * P_STAR)
+    x1 = cp.problem.x.duplicate()
+    with x1.localForm() as loc, cp.u.x.petsc_vec.localForm() as lu:
+        loc.array[:] = 1.5 * lu.array
+    A, P, _ = cp.snes.getJacobian()
+    cp.snes.computeJacobian(x1, A, P)
+    t1 = cp.law.tangent.x.array.copy()
+    cp.snes.computeFunction(cp.problem.x, x1.duplicate())  # another iterate ...
+    cp.snes.computeJacobian(x1, A, P)  # ... then J at x1 again
+    np.testing.assert_array_equal(cp.law.tangent.x.array, t1)
+    x1.destroy()
+
+
+# --------------------------------------------------------------------------------------------
+# Steps, state, failure
+# --------------------------------------------------------------------------------------------
+
+
+def test_failed_newton_restores_u_and_state():
+    from solver import mechanics
+
+    cp = _problem(_j2(), "restore_")
+    mechanics.solve_load_step(cp, 0.2 * P_STAR)
+    u1 = cp.u.x.array.copy()
+    st1 = cp.law.committed
+    sigma1 = cp.law.sigma.x.array.copy()
+    r1 = cp._assemble(cp.problem.F)
+    cp.snes.setTolerances(max_it=1)
+    with pytest.raises(SolveError, match="SNES reason -5"):
+        mechanics.solve_load_step(cp, 0.5 * P_STAR)
+    np.testing.assert_array_equal(cp.u.x.array, u1)
+    assert cp.law.committed is st1
+    # σ and C of the committed state are back (recomputed from it with a zero increment)
+    scale = np.abs(sigma1).max()
+    np.testing.assert_allclose(cp.law.sigma.x.array, sigma1, rtol=0, atol=1e-12 * scale)
+    # (the tangent of points on the yield surface at a zero increment is elastic or plastic
+    # by round-off: not compared) ... and so is the residual (the contact reactions)
+    r = cp._assemble(cp.problem.F)
+    np.testing.assert_allclose(r, r1, rtol=0, atol=1e-10 * np.abs(r1).max())
+    assert cp.time == 0.0 and cp.pressure.value == pytest.approx(0.2 * P_STAR)
+    cp.snes.setTolerances(max_it=60)
+    step = mechanics.solve_load_step(cp, 0.5 * P_STAR)  # the caller's retry converges
+    assert step.reason > 0
+    # the same final state as an uninterrupted run
+    ref = _problem(_j2(), "restore_ref_")
+    mechanics.solve_load_step(ref, 0.2 * P_STAR)
+    mechanics.solve_load_step(ref, 0.5 * P_STAR)
+    scale = np.abs(ref.u.x.array).max()
+    np.testing.assert_allclose(cp.u.x.array, ref.u.x.array, rtol=0, atol=1e-8 * scale)
+
+
+def test_unconverged_first_step_raises_and_restores():
+    from solver import mechanics
+    from solver.petsc import CONTACT_VI, preset
+
+    cp = _problem(_j2(), "maxit1_plastic_", petsc_options=preset(CONTACT_VI, snes_max_it=1))
+    before = cp.u.x.array.copy()
+    with pytest.raises(SolveError, match="SNES reason -5"):
+        mechanics.solve_load_step(cp, 0.3 * P_STAR)
+    np.testing.assert_array_equal(cp.u.x.array, before)
+    assert not cp.loaded
+    assert np.all(cp.law.sigma.x.array == 0.0)
+    assert np.all(cp.law.committed.p == 0.0)
+
+
+def test_unloading_is_elastic_and_keeps_plastic_strain():
+    from solver import mechanics
+
+    cp = _problem(_j2(), "unload_")
+    mechanics.solve_load_step(cp, 0.15 * P_STAR)
+    mechanics.solve_load_step(cp, 0.3 * P_STAR)
+    p_loaded = cp.law.committed.p.copy()
+    depth = mechanics.plastic_zone_depth(cp, 1e-6)
+    assert depth > 0
+    s_loaded = mechanics.contact_state(cp)
+    mechanics.solve_load_step(cp, 0.05 * P_STAR)
+    np.testing.assert_allclose(cp.law.committed.p, p_loaded, rtol=0, atol=1e-14)
+    s_unloaded = mechanics.contact_state(cp)
+    assert s_unloaded.force == pytest.approx(0.05 * P_STAR * LAM / 2, rel=1e-8)
+    assert s_unloaded.fraction <= s_loaded.fraction
+    assert mechanics.plastic_zone_depth(cp, 1e-6) == depth
+    eq = mechanics.equivalent_plastic_strain(cp)
+    assert eq.function_space.ufl_element().embedded_superdegree == 0
+    assert COMM.allreduce(float(np.max(eq.x.array)), op=_op("MAX")) > 0
+
+
+def test_plastic_contact_is_larger_than_elastic():
+    from solver import laws, mechanics
+
+    fractions = {}
+    for name, mat in (("el", laws.ElasticParams(E, NU)), ("pl", _j2())):
+        cp = _problem(mat, f"larger_{name}_", cell="triangle", degree=2)
+        mechanics.solve_load_step(cp, 0.15 * P_STAR)
+        mechanics.solve_load_step(cp, 0.3 * P_STAR)
+        s = mechanics.contact_state(cp)
+        assert s.force == pytest.approx(0.3 * P_STAR * LAM / 2, rel=1e-8)
+        fractions[name] = s.fraction
+    assert fractions["pl"] > fractions["el"] + 0.05
+
+
+def test_creep_hold_grows_contact_and_time():
+    """Norton creep (no yield surface) at constant load: A_r and the time grow, p stays zero."""
+    from solver import laws, mechanics
+
+    creep = laws.NortonParams(A=1e-34, n=5.0)  # ε̇ ≈ 1e-3 1/s at 50 MPa (≈ σ at the peak)
+    cp = _problem(laws.ElasticCreepParams(laws.ElasticParams(E, NU), creep), "hold_")
+    mechanics.solve_load_step(cp, 0.2 * P_STAR)
+    fractions = [mechanics.contact_state(cp).fraction]
+    for dt in (1.0, 3.0, 10.0):
+        step = mechanics.solve_load_step(cp, 0.2 * P_STAR, dt=dt)
+        fractions.append(mechanics.contact_state(cp).fraction)
+    assert cp.time == pytest.approx(14.0) and step.time == pytest.approx(14.0)
+    assert np.all(np.diff(fractions) >= 0) and fractions[-1] > fractions[0]
+    assert np.all(cp.law.committed.p == 0.0)
+    assert mechanics.plastic_zone_depth(cp, 1e-6, part="plastic") == 0.0
+    assert mechanics.plastic_zone_depth(cp, 1e-6, part="creep") > 0.0
+
+
+def test_3d_plastic_matches_plane_strain():
+    """A y-independent map on a 3D block with u_y = 0 on its y faces is plane strain (J2)."""
+    from solver import geometry, mechanics
+
+    n = 12
+    hmap = G0 * np.cos(2 * np.pi * np.arange(2 * n) / (2 * n))[:, None] * np.ones((1, 4))
+    surf3 = geometry.SurfaceHeights(hmap, (LAM, LAM))
+    b3 = geometry.lithium_block_3d(COMM, (LAM / 2, LAM / n), 2 * LAM, LAM / (2 * n), (n, 1),
+                                   1.3, z0=surf3.max)
+    cp3 = mechanics.ContactProblem(b3, surf3, _j2(), prefix="pl3d_")
+    b2 = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.3, z0=G0)
+    cp2 = mechanics.ContactProblem(b2, geometry.SurfaceHeights(hmap[:, 0], (LAM,)), _j2(),
+                                   prefix="pl2d_")
+    for p in (0.15, 0.3):
+        mechanics.solve_load_step(cp3, p * P_STAR)
+        mechanics.solve_load_step(cp2, p * P_STAR)
+    s3, s2 = mechanics.contact_state(cp3), mechanics.contact_state(cp2)
+    assert s3.fraction == pytest.approx(s2.fraction, rel=1e-10)
+    d3, d2 = mechanics.plastic_zone_depth(cp3), mechanics.plastic_zone_depth(cp2)
+    assert d2 > 0 and d3 == pytest.approx(d2, rel=1e-8)
+    p3 = COMM.allreduce(float(np.max(cp3.law.committed.p, initial=0)), op=_op("MAX"))
+    p2 = COMM.allreduce(float(np.max(cp2.law.committed.p, initial=0)), op=_op("MAX"))
+    assert p3 == pytest.approx(p2, rel=1e-6)
+
+
+def test_axisymmetric_plastic_indentation():
+    """A paraboloid into an axisymmetric J2 block: converges, yields below the surface first."""
+    from solver import geometry, laws, mechanics
+
+    R = 1e-4
+    block = geometry.lithium_block_axisymmetric(COMM, 20e-6, 20e-6, 0.25e-6, 24, 1.2,
+                                                fine_radius=6e-6, z0=0.0)
+    cp = mechanics.ContactProblem(block, lambda r: -(r**2) / (2 * R),
+                                  laws.J2Params(E, NU, 10e6), prefix="axi_pl_")
+    P = 0.0
+    for p in (0.5e6, 1e6, 2e6):  # mean pressure on the top (π L² area)
+        step = mechanics.solve_load_step(cp, p)
+        P = p
+    s = mechanics.contact_state(cp)
+    assert s.force == pytest.approx(P * math.pi * 20e-6**2, rel=1e-8)
+    assert step.iterations < 40
+    assert mechanics.plastic_zone_depth(cp) > 0
+
+
+def test_material_types_and_errors():
+    from solver import laws, mechanics
+
+    for mat in (mechanics.LinearElastic(E, NU), mechanics.LinearElastic(E, NU).stress,
+                laws.ElasticParams(E, NU)):
+        cp = _problem(mat, f"types_{id(mat)}_", n=8)
+        assert cp.law is None and cp.stress is not None
+        mechanics.solve_load_step(cp, 0.1 * P_STAR, dt=2.0)
+        assert cp.time == 2.0
+        assert mechanics.plastic_zone_depth(cp) == 0.0
+        assert np.all(mechanics.equivalent_plastic_strain(cp).x.array == 0.0)
+    with pytest.raises(InputError, match="material"):
+        _problem(object(), "types_bad_", n=8)
+    with pytest.raises(InputError, match="dt"):
+        mechanics.solve_load_step(cp, 0.1 * P_STAR, dt=-1.0)
+
+
+def test_quadrature_state_layout():
+    """Strain at quadrature points equals the UFL strain of an affine field (exact)."""
+    dolfinx = import_dolfinx()
+    import ufl
+
+    from solver import laws, quadrature
+
+    mesh = dolfinx.mesh.create_unit_square(COMM, 3, 2, dolfinx.mesh.CellType.triangle)
+    V = dolfinx.fem.functionspace(mesh, ("Lagrange", 2, (2,)))
+    u = dolfinx.fem.Function(V)
+    u.interpolate(lambda x: np.stack([1e-3 * x[0] + 2e-3 * x[1], -5e-4 * x[1]]))
+    law = quadrature.QuadratureLaw(u, "plane_strain", laws.ElasticParams(E, NU))
+    assert law.n_qp == 3 and law.quadrature_degree == 2
+    eps = law.strain()
+    np.testing.assert_allclose(eps, np.tile([1e-3, -5e-4, 0.0, math.sqrt(2) * 1e-3],
+                                            (law.n_points, 1)), atol=1e-15)
+    law.update()
+    C = laws.elastic_stiffness(E, NU, 4)
+    np.testing.assert_allclose(law.stress_values(), eps @ C.T, rtol=1e-12)
+    # residual through the quadrature σ equals the UFL elastic one
+    from solver.mechanics import LinearElastic, strain_mandel
+
+    v = ufl.TestFunction(V)
+    r_q = dolfinx.fem.assemble_vector(dolfinx.fem.form(law.residual(v)))
+    sig = LinearElastic(E, NU).stress(strain_mandel(u, "plane_strain"))
+    r_u = dolfinx.fem.assemble_vector(
+        dolfinx.fem.form(ufl.dot(sig, strain_mandel(v, "plane_strain")) * ufl.dx))
+    np.testing.assert_allclose(r_q.array, r_u.array, rtol=1e-10, atol=1e-12 * E * 1e-3)
+    with pytest.raises(InputError):
+        quadrature.law_function(object())
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmarks and ranks
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["thick_cylinder", "plastic_rough_contact"])
+def test_benchmark_small(name):
+    bench = _load_benchmark(name)
+    checks = bench.run("small")
+    failed = [f"{c.name}: {c.computed:.6g} vs {c.reference:.6g} (tol {c.tolerance:g})"
+              for c in checks if not c.passed]
+    assert not failed, failed
+
+
+@pytest.mark.mpi
+def test_thick_cylinder_small_on_two_ranks():
+    proc = _mpirun(["benchmarks/thick_cylinder.py", "--size", "small"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "FAIL" not in proc.stdout
+
+
+def small_plastic_case(prefix: str = "pl_ranks_") -> dict:
+    """Plastic contact fraction, force and plastic depth of a small case (same on every rank)."""
+    from solver import mechanics
+
+    cp = _problem(_j2(), prefix, n=32)
+    for p in (0.1, 0.2, 0.3):
+        step = mechanics.solve_load_step(cp, p * P_STAR)
+    s = mechanics.contact_state(cp)
+    eq = cp.law.equivalent_inelastic_strain()
+    return {"fraction": s.fraction, "force": s.force, "depth": mechanics.plastic_zone_depth(cp),
+            "p_max": COMM.allreduce(float(np.max(eq, initial=0.0)), op=_op("MAX")),
+            "iterations": step.iterations, "ranks": COMM.size}
+
+
+@pytest.mark.mpi
+def test_one_and_two_ranks_agree_plastic():
+    if COMM.size > 1:
+        pytest.skip("compares a serial run with a 2-rank run")
+    serial = small_plastic_case()
+    proc = _mpirun([str(Path(__file__).resolve())])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert parallel["ranks"] == 2
+    assert serial["p_max"] > 0
+    assert parallel["fraction"] == pytest.approx(serial["fraction"], rel=1e-8)
+    assert parallel["force"] == pytest.approx(serial["force"], rel=1e-8)
+    assert parallel["depth"] == pytest.approx(serial["depth"], rel=1e-8)
+    assert parallel["p_max"] == pytest.approx(serial["p_max"], rel=1e-6)
+
+
+if __name__ == "__main__":
+    result = small_plastic_case()
+    if COMM.rank == 0:
+        print(json.dumps(result))
