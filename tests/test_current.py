@@ -1,0 +1,372 @@
+"""Current through the pressed interface (solver.current).
+
+The current benchmarks run at their small size serially (in this process) and one of them under
+``mpiexec -n 2``; a rough synthetic contact map gives the same ASR on 1 and 2 ranks; bad input
+raises InputError; the metrics of hand-made current maps match hand-computed values. Run as a
+script (``mpiexec -n N python tests/test_current.py``) it prints the rough case's ASRs as JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.errors import InputError, SolveError
+from solver.fem_backend import comm_world, import_dolfinx
+
+ROOT = Path(__file__).resolve().parents[1]
+MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
+
+import_dolfinx()  # collective PETSc set-up on every rank at import
+COMM = comm_world()
+
+LX = 20e-6  # m
+THICKNESS = 20e-6  # m
+
+
+@pytest.fixture(autouse=True)
+def _collective_cleanup():
+    yield
+    gc.collect()  # PETSc destructors are collective
+    COMM.Barrier()
+
+
+def _load_benchmark(name: str):
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.CompletedProcess:
+    if MPIEXEC is None:
+        pytest.skip("no mpiexec")
+    if COMM.size > 1:
+        pytest.skip("starts its own MPI job; run this test from a serial pytest")
+    cmd = ["timeout", "-k", "10", str(limit), MPIEXEC, "-n", str(n), sys.executable, *args]
+    env = dict(os.environ, HYDRA_IFACE=os.environ.get("HYDRA_IFACE", "lo"),
+               OMP_NUM_THREADS="1")
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
+                          timeout=limit + 30)
+
+
+def rough_map(n: int = 24, seed: int = 3, dim: int = 3) -> dict:
+    """Contact-map arrays of one step: smooth random contact blobs on an n × n grid."""
+    from solver import contactmap
+
+    rng = np.random.default_rng(seed)
+    shape = (n, n) if dim == 3 else (n, 1)
+    k = np.fft.fftfreq(n)[:, None] ** 2 + (np.fft.fftfreq(n)[None, :] ** 2 if dim == 3 else 0)
+    noise = rng.normal(size=shape)
+    field = np.real(np.fft.ifft2(np.fft.fft2(noise, axes=(0, 1)) * np.exp(-k * 60), axes=(0, 1)))
+    field = (field - field.mean()) / field.std()
+    in_contact = field > 0.6
+    pressure = np.where(in_contact, 1e6 * (1.0 + field), 0.0)
+    gap = np.where(in_contact, 0.0, 1e-8 * (0.6 - field + 0.01))
+    maps = contactmap.ContactMaps.empty(np.zeros(shape), (LX, LX))
+    maps.append(pressure, gap, in_contact, 2e6, 0.0, "load")
+    return maps.arrays()
+
+
+def rough_case_results() -> dict:
+    """ASR of the rough map for the film (Li|Cu) and kinetic (Li|SE) interfaces, any ranks."""
+    from solver import current, geometry, laws
+
+    block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 10, (12, 12), 1.2)
+    maps = rough_map()
+    film = laws.FilmParams(1e-4, p_ref=1e6, beta=0.5, decay_length=5e-9)
+    out = {"ranks": COMM.size}
+    pe = current.CurrentProblem(block, current.FilmInterface(1.1e7, film), prefix="rough_e_")
+    pe.set_contact_map(maps, 0)
+    out["asr_film"] = pe.solve(current_density=10.0).asr
+    pi = current.CurrentProblem(block, current.KineticInterface(0.1, current.Kinetics(10.0)),
+                                prefix="rough_i_")
+    out["asr_bv"] = current.solve_step(pi, maps, 0, current_density=10.0).solution.asr
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics on hand-made maps (no mesh)
+# --------------------------------------------------------------------------------------------
+
+
+def test_metrics_of_a_ramp_match_hand_values():
+    from solver import current
+
+    j = np.arange(1.0, 101.0).reshape(10, 10)  # 1 … 100 A/m²
+    m = current.current_metrics(j, 2.0, j_crit=80.0)
+    # numpy linear interpolation at index q(n-1): 49.5, 89.1, 98.01, 98.901
+    assert m.percentiles == pytest.approx({"p50": 50.5, "p90": 90.1, "p99": 99.01,
+                                           "p99.9": 99.901}, rel=1e-12)
+    assert m.j_mean == pytest.approx(50.5) and m.j_max == 100.0
+    assert m.j_max_over_mean == pytest.approx(100.0 / 50.5)
+    assert m.top1_share == pytest.approx(100.0 / 5050.0)  # 1 % of 100 cells = the top cell
+    assert m.risk_area_fraction == pytest.approx(0.2)  # 81 … 100
+    assert m.risk_area == pytest.approx(20 * 2.0)
+    assert m.spots is None and m.percentiles_contact is None
+
+
+def test_top_share_counts_a_fractional_cell():
+    from solver import current
+
+    j = np.zeros((15, 10))
+    j[0, 0], j[0, 1], j[0, 2] = 30.0, 20.0, 10.0
+    # 1 % of 150 cells = 1.5 cells: 30 + 0.5·20 of the total 60
+    assert current.top_area_share(j) == pytest.approx(40.0 / 60.0)
+    m = current.current_metrics(j, 1.0, j_crit=15.0)
+    assert m.risk_area_fraction == pytest.approx(2 / 150)
+
+
+def test_spot_currents_by_hand():
+    from solver import current
+
+    inc = np.zeros((6, 6), bool)
+    inc[0:2, 0:2] = True      # spot A: 4 cells
+    inc[4, 3:6] = True        # spot B: 3 cells
+    j = np.where(inc, 0.0, 0.0)
+    j[0:2, 0:2] = [[1.0, 2.0], [3.0, 4.0]]   # A carries 10·cell
+    j[4, 3:6] = [10.0, 20.0, 30.0]           # B carries 60·cell
+    m = current.current_metrics(j, 0.5, in_contact=inc)
+    s = m.spots
+    assert s.n_spots == 2
+    assert s.current.tolist() == pytest.approx([30.0, 5.0])  # largest first, × cell area 0.5
+    assert s.area.tolist() == pytest.approx([1.5, 2.0])
+    assert s.mean_density.tolist() == pytest.approx([20.0, 2.5])
+    assert s.max_density.tolist() == [30.0, 4.0]
+    assert s.largest_share == pytest.approx(30.0 / 35.0)
+    assert s.spots_for_half == 1
+    # contact-area percentiles: the 7 contact values 1,2,3,4,10,20,30
+    assert m.percentiles_contact["p50"] == pytest.approx(4.0)
+    assert m.percentiles["p50"] == 0.0
+    assert set(m.summary()) >= {"j_mean_A_per_m2", "top1_area_current_share", "n_spots"}
+
+
+def test_metrics_bad_input():
+    from solver import current
+
+    with pytest.raises(InputError, match="j_crit"):
+        current.current_metrics(np.ones((4, 4)), 1.0, j_crit=0.0)
+    with pytest.raises(InputError, match="j_crit"):
+        current.current_metrics(np.ones((4, 4)), 1.0, j_crit=-3.0)
+    with pytest.raises(InputError, match="non-finite"):
+        current.current_metrics(np.array([[1.0, np.nan]]), 1.0)
+
+
+def test_kinetics_laws():
+    from solver import current, laws
+
+    k = current.Kinetics(10.0, 0.4, 0.6)
+    eta = np.linspace(-0.1, 0.1, 11)
+    assert np.allclose(k.current(eta), laws.butler_volmer(eta, 10.0, 0.4, 0.6), rtol=1e-14)
+    for j in (-50.0, -1e-3, 1e-3, 7.0, 300.0):
+        assert float(k.current(k.overpotential(j))) == pytest.approx(j, rel=1e-10)
+    kn = current.Kinetics(10.0, eta_nucleation=0.05, smoothing=1e-3)
+    # dead band: no current well inside, shifted Butler–Volmer well outside
+    assert abs(float(kn.current(0.03))) < 1e-6 * 10.0
+    assert float(kn.current(-0.2)) == pytest.approx(float(laws.butler_volmer(-0.15, 10.0, 0.5, 0.5)),
+                                                    rel=1e-6)
+    assert kn.overpotential(-10.0) == pytest.approx(k.__class__(10.0).overpotential(-10.0) - 0.05,
+                                                    rel=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"i0": 0.0}, "i0"), ({"i0": -1.0}, "i0"), ({"i0": math.nan}, "i0"),
+    ({"i0": 1.0, "alpha_a": 0.0}, "alpha_a"), ({"i0": 1.0, "T": -5.0}, "T"),
+    ({"i0": 1.0, "eta_nucleation": -0.01}, "eta_nucleation")])
+def test_kinetics_bad_input(kwargs, field):
+    from solver import current
+
+    with pytest.raises(InputError, match=field):
+        current.Kinetics(**kwargs)
+
+
+@pytest.mark.parametrize("value", [0.0, -1e7, math.inf, math.nan, "a lot"])
+def test_conductivities_must_be_positive(value):
+    from solver import current, laws
+
+    with pytest.raises(InputError, match="sigma"):
+        current.FilmInterface(value, laws.FilmParams(1e-4))
+    with pytest.raises(InputError, match="kappa"):
+        current.KineticInterface(value, current.Kinetics(1.0))
+
+
+def test_map_step_checks():
+    from solver import current
+
+    maps = rough_map(8)
+    st = current.map_step(maps, 0)
+    assert st.shape == (8, 8) and st.cell_area == pytest.approx((LX / 8) ** 2)
+    with pytest.raises(InputError, match="step"):
+        current.map_step(maps, 3)
+    with pytest.raises(InputError, match="grid"):
+        current.map_step(maps, 0, heights=np.zeros((16, 16)), physical_sizes=(LX, LX))
+    with pytest.raises(InputError, match="physical_sizes"):
+        current.map_step(maps, 0, heights=np.zeros((8, 8)), physical_sizes=(2 * LX, LX))
+    with pytest.raises(InputError, match="different surface"):
+        current.map_step(maps, 0, heights=np.ones((8, 8)), physical_sizes=(LX, LX))
+    with pytest.raises(InputError, match="quantity"):
+        st.sample("temperature", np.zeros(2))
+    # nearest grid point, periodic: x just below Lx belongs to grid point 0
+    assert st.sample("in_contact", np.array([LX - 1e-12]), np.array([0.0]))[0] == \
+        float(maps["in_contact"][0][0, 0])
+
+
+# --------------------------------------------------------------------------------------------
+# FE
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.fem
+def test_face_field_means_are_exact():
+    """Facet means of a bilinear field on hexahedra and a linear one on tetrahedra."""
+    from solver import current, geometry
+
+    dolfinx = import_dolfinx()
+    for cell, f, exact in (
+            ("hexahedron", lambda x, y: x * y, lambda X: X[:, :, 0].mean(1) * X[:, :, 1].mean(1)),
+            ("tetrahedron", lambda x, y: x + 2 * y, lambda X: (X[:, :, 0] + 2 * X[:, :, 1]).mean(1))):
+        block = geometry.lithium_block_3d(COMM, (2.0, 1.0), 1.0, 0.5, (4, 3), cell=cell)
+        V0 = dolfinx.fem.functionspace(block.mesh, ("DG", 0))
+        facets = block.facet_tags.find(geometry.BOTTOM)
+        g = current.face_field(V0, facets, f, samples=3)
+        mesh = block.mesh
+        X = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, 2, facets)]
+        mesh.topology.create_connectivity(2, 3)
+        f2c = mesh.topology.connectivity(2, 3)
+        cells = np.array([f2c.links(ff)[0] for ff in facets])
+        if cell == "hexahedron":  # the mean of x·y over a rectangle is the product of the means
+            want = exact(X)
+        else:  # a linear field's mean over a triangle is its value at the centroid
+            want = exact(X)
+        assert np.allclose(g.x.array[V0.dofmap.list[cells, 0]], want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.fem
+def test_contact_area_from_map_is_exact_on_a_matching_face():
+    """FE face elements = grid cells: the nearest-point Voronoi cells split each facet into
+    quarters, so the face's contact area equals the grid's in_contact area exactly."""
+    from solver import current, geometry, laws
+
+    maps = rough_map(12)
+    block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
+    prob = current.CurrentProblem(block, current.KineticInterface(0.1, current.Kinetics(1.0)),
+                                  prefix="area_i_")
+    st = prob.set_contact_map(maps, 0)
+    assert prob.face_total() / prob.face_area == pytest.approx(st.in_contact.mean(), rel=1e-12)
+    pf = current.CurrentProblem(block, current.FilmInterface(1e7, laws.FilmParams(1e-4)),
+                                prefix="area_e_")
+    pf.set_contact_map(maps, 0)
+    assert pf.face_total() == pytest.approx(1e4 * st.in_contact.mean() * LX * LX, rel=1e-12)
+
+
+@pytest.mark.fem
+def test_rough_film_asr_is_film_over_contact_fraction():
+    """Lithium conducts ~1e11 times better than the film per unit length: the ASR of a rough
+    contact is R_film/A_frac (parallel spots) up to the tiny Li constriction; current balance
+    and the current map."""
+    from solver import current, geometry, laws
+
+    maps = rough_map(12)
+    block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
+    prob = current.CurrentProblem(block, current.FilmInterface(1.1e7, laws.FilmParams(1e-4)),
+                                  prefix="rough_film_")
+    step = current.solve_step(prob, maps, 0, current_density=10.0, j_crit=15.0)
+    frac = float(maps["in_contact"][0].mean())
+    sol = step.solution
+    assert sol.asr == pytest.approx(1e-4 / frac, rel=1e-6)
+    assert sol.interface_current == pytest.approx(sol.current, rel=1e-10)
+    jmap = step.current_map
+    assert np.all(jmap[~maps["in_contact"][0]] == 0.0)
+    assert jmap[maps["in_contact"][0]] == pytest.approx(10.0 / frac, rel=1e-6)
+    assert step.metrics.j_mean == pytest.approx(10.0, rel=1e-6)
+    assert step.metrics.risk_area_fraction == pytest.approx(frac if 10 / frac > 15 else 0.0)
+    s = step.summary()
+    assert s["asr_ohm_cm2"] == pytest.approx(1e4 * sol.asr)
+
+
+@pytest.mark.fem
+def test_plane_strain_profile_map():
+    from solver import current, geometry, laws
+
+    maps = rough_map(32, dim=2)
+    block = geometry.lithium_block_2d(COMM, LX, THICKNESS, THICKNESS / 10, 32, 1.2)
+    prob = current.CurrentProblem(block, current.FilmInterface(1.1e7, laws.FilmParams(1e-4)),
+                                  prefix="ps_film_")
+    step = current.solve_step(prob, maps, 0, voltage=1e-3)
+    frac = float(maps["in_contact"][0].mean())
+    assert step.solution.asr == pytest.approx(1e-4 / frac, rel=1e-6)
+    assert step.current_map.shape == (32, 1)
+
+
+@pytest.mark.fem
+def test_problem_bad_input():
+    from solver import current, geometry, laws
+
+    block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 4, (4, 4), 1.3)
+    prob = current.CurrentProblem(block, current.FilmInterface(1e7, laws.FilmParams(1e-4)),
+                                  prefix="bad_e_")
+    with pytest.raises(InputError, match="exactly one"):
+        prob.solve()
+    with pytest.raises(InputError, match="exactly one"):
+        prob.solve(current_density=1.0, voltage=1.0)
+    with pytest.raises(InputError, match="drive"):
+        prob.solve(current_density=math.nan)
+    with pytest.raises(SolveError, match="no conducting contact"):
+        prob.solve(current_density=1.0)  # face field still zero
+    maps = rough_map(8)
+    wrong = dict(maps, physical_sizes=np.array([2 * LX, LX]))
+    with pytest.raises(InputError, match="physical_sizes"):
+        prob.set_contact_map(wrong, 0)
+    with pytest.raises(InputError, match="grid"):
+        prob.set_contact_map(maps, 0, heights=np.zeros((9, 8)), physical_sizes=(LX, LX))
+    with pytest.raises(InputError, match="model"):
+        current.CurrentProblem(block, "film", prefix="bad_x_")
+
+
+@pytest.mark.fem
+@pytest.mark.parametrize("name", ["holm", "newman_disk", "uniform_film", "greenwood"])
+def test_benchmark_small(name):
+    bench = _load_benchmark(name)
+    checks = bench.run("small")
+    failed = [f"{c.name}: {c.computed:.6g} vs {c.reference:.6g} (tol {c.tolerance:g})"
+              for c in checks if not c.passed]
+    assert not failed, failed
+
+
+@pytest.mark.fem
+@pytest.mark.mpi
+def test_holm_small_on_two_ranks():
+    proc = _mpirun(["benchmarks/holm.py", "--size", "small"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "FAIL" not in proc.stdout and "PASS" in proc.stdout
+
+
+@pytest.mark.fem
+@pytest.mark.mpi
+def test_one_and_two_ranks_same_asr():
+    if COMM.size > 1:
+        pytest.skip("compares a serial run with a 2-rank run")
+    serial = rough_case_results()
+    proc = _mpirun([str(Path(__file__).resolve())])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert parallel["ranks"] == 2
+    assert parallel["asr_film"] == pytest.approx(serial["asr_film"], rel=1e-8)
+    assert parallel["asr_bv"] == pytest.approx(serial["asr_bv"], rel=1e-8)
+
+
+if __name__ == "__main__":
+    result = rough_case_results()
+    if COMM.rank == 0:
+        print(json.dumps(result))
