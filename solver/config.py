@@ -235,8 +235,12 @@ class LithiumConfig:
 class MeshConfig:
     """The lithium body over the surface patch, refined toward the contact face."""
 
-    dimension: int = param(3, unit="1", doc="3: the full map; 2: a plane-strain profile (one row)",
-                           check=lambda v: None if v in (2, 3) else "must be 2 or 3")
+    dimension: int = param(2, unit="1", doc="2: a plane-strain profile (one row of the map, fast); "
+                           "3: the full map", check=lambda v: None if v in (2, 3) else "must be 2 or 3")
+    cell: Literal["simplex", "box"] = param(
+        "simplex", unit="-", doc="simplex: triangles/tetrahedra; box: quadrilaterals/hexahedra")
+    degree: int = param(2, unit="1", doc="Lagrange degree of the displacement (1 locks in plastic "
+                        "flow; 2 recommended)", check=lambda v: None if v in (1, 2) else "must be 1 or 2")
     thickness: float = param(5e-5, unit="m", doc="lithium thickness above the contact face",
                              check=positive)
     face_element_size: float | None = param(
@@ -267,6 +271,9 @@ class PressConfig:
                                 check=lambda v: None if 1 <= v <= 1000 else "must be in [1, 1000]")
     max_cutbacks: int = param(8, unit="1", doc="halvings of an increment before the case fails",
                               check=lambda v: None if 0 <= v <= 30 else "must be in [0, 30]")
+    max_pressure_ratio: float = param(
+        1.3, unit="1", doc="largest ratio of mean pressures between successive load steps "
+        "(plastic contact depends on the load path)", check=in_range(1.01, 10.0))
 
     def validate(self):
         if len(self.hold_times) != len(self.pressures):

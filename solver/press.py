@@ -21,8 +21,9 @@ from solver.errors import InputError, SolveError
 
 log = logging.getLogger("lamina")
 
-#: Newton iterations at or below which the next increment grows by GROWTH.
-EASY_ITERATIONS = 6
+#: Newton iterations at or below which the next increment grows by GROWTH (the semismooth
+#: Newton of plastic contact typically takes 10-20 while the active set settles).
+EASY_ITERATIONS = 15
 GROWTH = 1.5
 
 
@@ -126,13 +127,15 @@ def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressS
         profile = np.ascontiguousarray(heights[:, row])
         n_face = max(1, math.ceil(Lx / size - 1e-9))
         block = geometry.lithium_block_2d(comm, Lx, m.thickness, size, n_face, m.grading, z0=z0,
-                                          h_max=h_max)
+                                          h_max=h_max, cell="triangle" if m.cell == "simplex"
+                                          else "quadrilateral")
         node_lines = [np.linspace(0.0, Lx, n_face + 1)]
         grid_lines = [np.arange(nx) * Lx / nx]
         return PressSetup(block, profile, profile[:, None], (Lx, Ly), grid_lines, node_lines, per)
     n_face = (max(1, math.ceil(Lx / size - 1e-9)), max(1, math.ceil(Ly / size - 1e-9)))
     block = geometry.lithium_block_3d(comm, (Lx, Ly), m.thickness, size, n_face, m.grading, z0=z0,
-                                      h_max=h_max)
+                                      h_max=h_max, cell="tetrahedron" if m.cell == "simplex"
+                                      else "hexahedron")
     node_lines = [np.linspace(0.0, Lx, n_face[0] + 1), np.linspace(0.0, Ly, n_face[1] + 1)]
     grid_lines = [np.arange(nx) * Lx / nx, np.arange(ny) * Ly / ny]
     return PressSetup(block, heights, heights, (Lx, Ly), grid_lines, node_lines, per)
@@ -192,7 +195,7 @@ class PressCycle:
         self.law = lithium_law(case.lithium)
         surface = geometry.SurfaceHeights(setup.heights, tuple(setup.physical_sizes[: setup.block.mesh.geometry.dim - 1]))
         self.cp = mechanics.ContactProblem(setup.block, surface, self.law,
-                                           prefix="lamina_press_")
+                                           prefix="lamina_press_", degree=case.mesh.degree)
         self.maps = contactmap.ContactMaps.empty(setup.grid_heights, setup.physical_sizes)
         self.records: list[StepRecord] = []
         self.pressure = 0.0
@@ -220,6 +223,7 @@ class PressCycle:
                     dt /= 2
                     continue
                 self._record(phase, its)
+                cut = 0
                 if its <= EASY_ITERATIONS:
                     dt *= GROWTH
             return
@@ -228,6 +232,8 @@ class PressCycle:
         p = start
         while (target - p) * math.copysign(1, dp) > 1e-12 * abs(target):
             nxt = p + dp
+            if p > 0 and dp > 0:
+                nxt = min(nxt, p * cfg.max_pressure_ratio)
             if (target - nxt) * math.copysign(1, dp) < 0:
                 nxt = target
             try:
@@ -240,6 +246,7 @@ class PressCycle:
                 continue
             p = nxt
             self._record(phase, its)
+            cut = 0
             if its <= EASY_ITERATIONS:
                 dp *= GROWTH
 
@@ -271,7 +278,7 @@ class PressCycle:
         cell = (Lx / nx) * (Ly / ny if ny > 1 else 1.0)
         spots = contactmap.spot_statistics(in_contact, cell)
         self.maps.append(grid["pressure"], grid["gap"], in_contact, self.pressure, cp.time, phase)
-        depth = mechanics.plastic_zone_depth(cp) if hasattr(mechanics, "plastic_zone_depth") else 0.0
+        depth = mechanics.plastic_zone_depth(cp)
         contact_p = grid["pressure"][in_contact]
         rec = StepRecord(
             index=len(self.records), phase=phase, mean_pressure=self.pressure, time=cp.time,

@@ -167,22 +167,23 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False) -> dict:
     from solver import io, press
 
     fields = None
+    eps = None
 
     def on_step(rec, cycle):
-        nonlocal fields
-        if case.output.fields:
-            if fields is None:
-                from solver import mechanics
+        nonlocal fields, eps
+        if not case.output.fields:
+            return
+        from solver import mechanics
 
-                eps = mechanics.equivalent_plastic_strain(cycle.cp)
-                fields = [io.FieldWriter(rf, "displacement.bp", [cycle.cp.u]),
-                          io.FieldWriter(rf, "plastic_strain.bp", [eps])]
-            else:
-                from solver import mechanics
-
-                mechanics.equivalent_plastic_strain(cycle.cp)
-            for w in fields:
-                w.write(rec.index)
+        current = mechanics.equivalent_plastic_strain(cycle.cp)
+        if fields is None:
+            eps = current.copy()
+            eps.name = "equivalent_inelastic_strain"
+            fields = [io.FieldWriter(rf, "displacement.bp", [cycle.cp.u]),
+                      io.FieldWriter(rf, "plastic_strain.bp", [eps])]
+        eps.x.array[:] = current.x.array
+        for w in fields:
+            w.write(rec.index)
 
     cycle = press.PressCycle(case, setup, comm, on_step=on_step,
                              progress=press.text_progress(comm) if progress else None)
@@ -275,8 +276,6 @@ def _plastic_section(cycle):
     """Cell centres (lateral, vertical) and equivalent plastic strain in a vertical section."""
     from solver import mechanics
 
-    if not hasattr(mechanics, "equivalent_plastic_strain"):
-        return None
     eps = mechanics.equivalent_plastic_strain(cycle.cp)
     mesh = eps.function_space.mesh
     tdim = mesh.topology.dim
