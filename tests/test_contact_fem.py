@@ -8,7 +8,6 @@ same contact fraction; an unconverged Newton raises :class:`SolveError`. Run as 
 from __future__ import annotations
 
 import gc
-import importlib.util
 import json
 import math
 import os
@@ -40,14 +39,6 @@ def _collective_cleanup():
     yield
     gc.collect()  # PETSc destructors are collective
     COMM.Barrier()
-
-
-def _load_benchmark(name: str):
-    path = ROOT / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _small_case(prefix: str, petsc_options=None, n: int = N):
@@ -239,20 +230,7 @@ def _min():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["westergaard", "hertz"])
-def test_benchmark_small(name):
-    bench = _load_benchmark(name)
-    checks = bench.run("small")
-    failed = [f"{c.name}: {c.computed:.6g} vs {c.reference:.6g} (tol {c.tolerance:g})"
-              for c in checks if not c.passed]
-    assert not failed, failed
-
-
-@pytest.mark.mpi
-def test_westergaard_small_on_two_ranks():
-    proc = _mpirun(["benchmarks/westergaard.py", "--size", "small"])
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "FAIL" not in proc.stdout
+# The benchmarks themselves run small, serially and on 2 ranks, in tests/test_benchmarks.py.
 
 
 @pytest.mark.mpi

@@ -10,7 +10,6 @@ prints the small plastic contact case's results as JSON.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import json
 import math
 import os
@@ -45,14 +44,6 @@ def _collective_cleanup():
     yield
     gc.collect()  # PETSc destructors are collective
     COMM.Barrier()
-
-
-def _load_benchmark(name: str):
-    path = ROOT / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.CompletedProcess:
@@ -417,20 +408,7 @@ def test_quadrature_state_layout():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["thick_cylinder", "plastic_rough_contact"])
-def test_benchmark_small(name):
-    bench = _load_benchmark(name)
-    checks = bench.run("small")
-    failed = [f"{c.name}: {c.computed:.6g} vs {c.reference:.6g} (tol {c.tolerance:g})"
-              for c in checks if not c.passed]
-    assert not failed, failed
-
-
-@pytest.mark.mpi
-def test_thick_cylinder_small_on_two_ranks():
-    proc = _mpirun(["benchmarks/thick_cylinder.py", "--size", "small"])
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "FAIL" not in proc.stdout
+# The benchmarks themselves run small, serially and on 2 ranks, in tests/test_benchmarks.py.
 
 
 def small_plastic_case(prefix: str = "pl_ranks_") -> dict:
