@@ -49,6 +49,12 @@ class Check:
     unit: str = "1"
     curve: dict | None = field(default=None)
 
+    def __post_init__(self):
+        # numpy scalars would make `passed` a numpy bool that JSON cannot hold
+        self.computed = float(self.computed)
+        self.reference = float(self.reference)
+        self.tolerance = float(self.tolerance)
+
     @property
     def error(self) -> float:
         if self.kind == "rel":
