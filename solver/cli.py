@@ -88,7 +88,7 @@ def cmd_run(args, comm) -> int:
     case = _load_case(args.case)
     out = _out_dir(args, case)
     log.debug("case %r -> %s", case.name, out)
-    results = run_case(case, out, comm, argv=["lamina", *args.argv])
+    results = run_case(case, out, comm, argv=["lamina", *args.argv], progress=True)
     log.info("done: %s (stages %s)", out, ", ".join(results["output"]["stages_completed"]))
     return EXIT_OK
 

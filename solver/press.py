@@ -252,11 +252,13 @@ class PressCycle:
 
     def run(self) -> list[StepRecord]:
         segs = schedule(self.case.press)
+        self._n_segments = len(segs)
         for i, (phase, target, duration) in enumerate(segs):
+            self._segment_index = i
             n0 = self.case.press.steps_per_hold if phase == "hold" else self.case.press.steps_per_ramp
             self._segment(phase, target, duration, n0)
             if self.progress:
-                self.progress(i + 1, len(segs), self.records[-1] if self.records else None)
+                self.progress(i + 1, len(segs), self.records[-1] if self.records else None, True)
         return self.records
 
     # -- after a converged step ---------------------------------------------------------------
@@ -289,6 +291,8 @@ class PressCycle:
             mean_contact_pressure=float(contact_p.mean()) if contact_p.size else 0.0,
             plastic_zone_depth=float(depth), spots=spots)
         self.records.append(rec)
+        if self.progress:
+            self.progress(self._segment_index, self._n_segments, rec, False)
         if self.on_step is not None:
             self.on_step(rec, self)
 
@@ -299,15 +303,18 @@ def text_progress(comm, width: int = 30):
 
     t0 = time.perf_counter()
 
-    def show(done, total, rec):
-        if comm.rank != 0:
+    tty = sys.stderr.isatty()
+
+    def show(done, total, rec, segment_end):
+        # On a terminal one line is redrawn per step; in batch logs one line per segment.
+        if comm.rank != 0 or not (tty or segment_end):
             return
         bar = "#" * round(width * done / total)
         extra = (f" p={rec.mean_pressure / 1e6:.3g} MPa A_r/A0={rec.contact_fraction:.4f}"
                  if rec is not None else "")
-        sys.stderr.write(f"\rpress [{bar:<{width}s}] {done}/{total}{extra} "
+        sys.stderr.write(f"{chr(13) if tty else ''}press [{bar:<{width}s}] {done}/{total}{extra} "
                          f"{time.perf_counter() - t0:.0f} s")
-        if done == total:
+        if done == total or not tty:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
