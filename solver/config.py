@@ -285,6 +285,47 @@ class PressConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CurrentConfig:
+    """Current through the pressed interface, solved at every press step."""
+
+    interface: Literal["li_cu", "li_se", "cu_se"] = param(
+        "li_cu", unit="-", doc="li_cu: electronic, film on the contact spots; li_se: ionic, "
+        "Butler-Volmer on the spots; cu_se: anode-less plating with a nucleation overpotential")
+    drive: Literal["current", "voltage"] = param("current", unit="-",
+                                                 doc="galvanostatic or potentiostatic")
+    current_density: float = param(10.0, unit="A/m^2", doc="applied mean current density "
+                                   "(10 A/m^2 = 1 mA/cm^2)", check=positive)
+    voltage: float = param(0.01, unit="V", doc="applied voltage (drive = 'voltage')",
+                           check=positive)
+    critical_current_density: float = param(
+        20.0, unit="A/m^2", doc="local current density above which an area counts as "
+        "dendrite risk", check=positive)
+    film_resistance: float = param(1e-4, unit="Ohm m^2", doc="li_cu: specific film resistance of "
+                                   "the contact spots (1e-4 Ohm m^2 = 1 Ohm cm^2)", check=positive)
+    film_reference_pressure: float | None = param(
+        None, unit="Pa", doc="li_cu: G = (1 + p/p_ref)^beta / R_film (none: no pressure "
+        "dependence)", check=positive)
+    film_pressure_exponent: float = param(0.0, unit="1", doc="li_cu: beta of the pressure "
+                                          "dependence", check=non_negative)
+    gap_decay_length: float = param(0.0, unit="m", doc="li_cu: conductance across a gap decays "
+                                    "as exp(-gap/length) (0: gaps insulate)", check=non_negative)
+    lithium_conductivity: float | None = param(
+        None, unit="S/m", doc="li_cu: electronic conductivity (none: from the material file)",
+        check=positive)
+    electrolyte_conductivity: float = param(0.1, unit="S/m", doc="li_se, cu_se: ionic "
+                                            "conductivity of the SE (0.1 S/m = 1 mS/cm)",
+                                            check=positive)
+    electrolyte_thickness: float | None = param(
+        None, unit="m", doc="li_se, cu_se: SE thickness (none: mesh.thickness)", check=positive)
+    exchange_current_density: float = param(10.0, unit="A/m^2", doc="li_se, cu_se: i0",
+                                            check=positive)
+    alpha_a: float = param(0.5, unit="1", doc="anodic transfer coefficient", check=positive)
+    alpha_c: float = param(0.5, unit="1", doc="cathodic transfer coefficient", check=positive)
+    nucleation_overpotential: float = param(0.01, unit="V", doc="cu_se: dead band of the "
+                                            "plating overpotential", check=non_negative)
+
+
+@dataclass(frozen=True, slots=True)
 class StatisticsConfig:
     """What the surface statistics report."""
 
@@ -302,9 +343,10 @@ class OutputConfig:
     plots: bool = param(True, unit="-", doc="save PNG figures")
     fields: bool = param(True, unit="-", doc="save displacement and plastic strain for ParaView (VTX)")
     stages: tuple[str, ...] = param(
-        ("surface", "press"), unit="-", doc="stages to run, in order: surface, press",
-        check=lambda v: None if v and v[0] == "surface" and set(v) <= {"surface", "press"}
-        and len(set(v)) == len(v) else "must start with 'surface'; allowed: surface, press")
+        ("surface", "press", "current"), unit="-", doc="stages to run, in order: surface, "
+        "press, current", check=lambda v: None if v in (("surface",), ("surface", "press"),
+                                                        ("surface", "press", "current"))
+        else "must be one of [surface], [surface, press], [surface, press, current]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +361,7 @@ class Case:
     lithium: LithiumConfig = field(default_factory=LithiumConfig)
     mesh: MeshConfig = field(default_factory=MeshConfig)
     press: PressConfig = field(default_factory=PressConfig)
+    current: CurrentConfig = field(default_factory=CurrentConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def validate(self):

@@ -151,8 +151,9 @@ def face_to_grid(points: np.ndarray, values: dict[str, np.ndarray], node_lines: 
     for key, v in values.items():
         node_grid = np.full(shape, np.nan)
         node_grid[tuple(idx)] = v
-        if np.isnan(node_grid).any():
-            raise RuntimeError("face nodes do not fill the structured face grid")
+        if np.isnan(node_grid).any() or len(points) != node_grid.size:
+            raise RuntimeError(f"{len(points)} face nodes do not match the structured face grid "
+                               f"{shape}")
         method = "nearest" if key.endswith("_nearest") else "linear"
         f = RegularGridInterpolator(tuple(node_lines), node_grid.astype(float), method=method,
                                     bounds_error=False, fill_value=None)

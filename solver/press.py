@@ -129,14 +129,17 @@ def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressS
         block = geometry.lithium_block_2d(comm, Lx, m.thickness, size, n_face, m.grading, z0=z0,
                                           h_max=h_max, cell="triangle" if m.cell == "simplex"
                                           else "quadrilateral")
-        node_lines = [np.linspace(0.0, Lx, n_face + 1)]
+        # Lagrange dofs of degree k sit at k + 1 equispaced points per face element.
+        k = m.degree
+        node_lines = [np.linspace(0.0, Lx, k * n_face + 1)]
         grid_lines = [np.arange(nx) * Lx / nx]
         return PressSetup(block, profile, profile[:, None], (Lx, Ly), grid_lines, node_lines, per)
     n_face = (max(1, math.ceil(Lx / size - 1e-9)), max(1, math.ceil(Ly / size - 1e-9)))
     block = geometry.lithium_block_3d(comm, (Lx, Ly), m.thickness, size, n_face, m.grading, z0=z0,
                                       h_max=h_max, cell="tetrahedron" if m.cell == "simplex"
                                       else "hexahedron")
-    node_lines = [np.linspace(0.0, Lx, n_face[0] + 1), np.linspace(0.0, Ly, n_face[1] + 1)]
+    k = m.degree
+    node_lines = [np.linspace(0.0, Lx, k * n_face[0] + 1), np.linspace(0.0, Ly, k * n_face[1] + 1)]
     grid_lines = [np.arange(nx) * Lx / nx, np.arange(ny) * Ly / ny]
     return PressSetup(block, heights, heights, (Lx, Ly), grid_lines, node_lines, per)
 

@@ -132,6 +132,9 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         comm = comm_world() if comm is None else comm
         press.lithium_law(case.lithium)
         press_setup = press.build_setup(case, surf.heights, surf.physical_sizes, comm)
+    current_problem = None
+    if "current" in stages:
+        current_problem = build_current_problem(case, press_setup, comm)
     rf = io.RunFolder(out, comm)
     rf.begin(cfgmod.to_toml(case))
     stage = "surface"
@@ -143,8 +146,12 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         output["stages_completed"].append("surface")
         if press_setup is not None:
             stage = "press"
-            output["press"] = press_stage(case, press_setup, rf, comm, progress)
+            output["press"], cycle = press_stage(case, press_setup, rf, comm, progress)
             output["stages_completed"].append("press")
+        if current_problem is not None:
+            stage = "current"
+            output["current"] = current_stage(case, press_setup, cycle, current_problem, rf)
+            output["stages_completed"].append("current")
         results = {
             "input": cfgmod.to_dict(case),
             "output": output,
@@ -223,7 +230,120 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False) -> dict:
         out["files"].update({"displacement": "displacement.bp", "plastic_strain": "plastic_strain.bp"})
     if case.output.plots:
         out["files"].update(_press_figures(rf, cycle, records, peak))
+    return out, cycle
+
+
+def build_current_problem(case: Case, setup, comm):
+    """The current-flow problem of the case (checks its input before anything is written).
+
+    Li|Cu reuses the lithium mesh of the press stage (reference geometry); Li|SE and Cu|SE mesh
+    the solid electrolyte as a block of the same lateral size and face resolution.
+    """
+    from solver import current, geometry, laws
+    from solver.materials import load_material
+
+    c = case.current
+    if c.interface == "li_cu":
+        sigma = c.lithium_conductivity
+        if sigma is None:
+            mat = load_material(case.lithium.material)
+            if "electronic_conductivity_S_per_m" not in mat:
+                raise InputError(f"current.lithium_conductivity: not set and material "
+                                 f"'{case.lithium.material}' has none")
+            sigma = float(mat["electronic_conductivity_S_per_m"])
+        film = laws.FilmParams(c.film_resistance,
+                               p_ref=c.film_reference_pressure or float("inf"),
+                               beta=c.film_pressure_exponent, decay_length=c.gap_decay_length)
+        return current.CurrentProblem(setup.block, current.FilmInterface(sigma, film),
+                                      prefix="lamina_current_")
+    kin = current.Kinetics(c.exchange_current_density, c.alpha_a, c.alpha_c,
+                           case.lithium.temperature,
+                           eta_nucleation=c.nucleation_overpotential if c.interface == "cu_se" else 0.0)
+    b = setup.block
+    t = c.electrolyte_thickness or case.mesh.thickness
+    h_max = max(t / 4, b.h_lateral)
+    cell = "triangle" if case.mesh.cell == "simplex" else "quadrilateral"
+    n_face = tuple(round(L / b.h_lateral) for L in b.lengths)
+    if b.kind == "3d":
+        se = geometry.lithium_block_3d(comm, b.lengths, t, b.h_face, n_face, case.mesh.grading,
+                                       h_max=h_max, cell="tetrahedron" if cell == "triangle"
+                                       else "hexahedron")
+    else:
+        se = geometry.lithium_block_2d(comm, b.lengths[0], t, b.h_face, n_face[0],
+                                       case.mesh.grading,
+                                       h_max=h_max, cell=cell)
+    return current.CurrentProblem(se, current.KineticInterface(c.electrolyte_conductivity, kin),
+                                  prefix="lamina_ionic_")
+
+
+def current_stage(case: Case, setup, cycle, problem, rf) -> dict:
+    """ASR, current map and hotspot metrics at every step of the press cycle."""
+    from solver import current, io
+
+    c = case.current
+    drive = ({"current_density": c.current_density} if c.drive == "current"
+             else {"voltage": c.voltage})
+    maps = cycle.maps
+    steps, jmaps = [], []
+    for k in range(len(maps.mean_pressure)):
+        row = {"step": k, "phase": maps.phase[k], "mean_pressure": maps.mean_pressure[k],
+               "time": maps.time[k]}
+        if not maps.in_contact[k].any():
+            # No conducting contact: the interface is open; recorded, not failed.
+            row.update(asr_ohm_m2=None, asr_ohm_cm2=None, no_contact=True)
+            jmaps.append(np.zeros_like(maps.pressure[k]))
+        else:
+            res = current.solve_step(problem, maps, k, j_crit=c.critical_current_density,
+                                     heights=setup.grid_heights,
+                                     physical_sizes=setup.physical_sizes, **drive)
+            row.update(res.summary())
+            jmaps.append(res.current_map)
+        steps.append(row)
+    jm = np.array(jmaps)
+    io.save_npz(rf, "current_maps.npz", {"current_density": jm,
+                                          "mean_pressure": np.array(maps.mean_pressure),
+                                          "phase": np.array(maps.phase, dtype=str)})
+    ok = [r for r in steps if r.get("asr_ohm_m2") is not None]
+    peak = max(ok, key=lambda r: (r["mean_pressure"], r["time"])) if ok else None
+    out = {"interface": c.interface, "drive": c.drive, "steps": steps,
+           "curve": {"mean_pressure": [r["mean_pressure"] for r in steps],
+                     "phase": [r["phase"] for r in steps],
+                     "asr_ohm_cm2": [r.get("asr_ohm_cm2") for r in steps],
+                     "j_max_over_mean": [r.get("j_max_over_mean") for r in steps]},
+           "peak": peak, "files": {"current_maps": "current_maps.npz"}}
+    if case.output.plots and peak is not None:
+        out["files"].update(_current_figures(rf, setup, steps, jm, peak))
     return out
+
+
+def _current_figures(rf, setup, steps, jm, peak) -> dict:
+    from solver import plots
+
+    k = peak["step"]
+    sizes = setup.physical_sizes
+    if jm.shape[2] > 1:
+        fig = plots.field_map_figure(jm[k] / 10.0, sizes, "current density", "mA/cm²",
+                                     title=f"Current density at p = {peak['mean_pressure'] / 1e6:.3g} MPa")
+    else:
+        fig = plots.curve_figure(np.arange(jm.shape[1]) * sizes[0] / jm.shape[1] * 1e6,
+                                 {"j (mA/cm²)": jm[k][:, 0] / 10.0}, "x (µm)", "mA/cm²",
+                                 "Current density along the profile")
+    rf.save_figure("current_map.png", fig)
+    files = {"current_map_png": "current_map.png"}
+    ok = [r for r in steps if r.get("asr_ohm_m2") is not None]
+    for key, name, label in (("asr_ohm_cm2", "asr_pressure.png", "ASR (Ω·cm²)"),
+                             ("j_max_over_mean", "hotspot_pressure.png", "j_max / j_mean")):
+        load = [r for r in ok if r["phase"] != "release"]
+        rel = [r for r in ok if r["phase"] == "release"]
+        fig = plots.curve_figure([r["mean_pressure"] / 1e6 for r in load],
+                                 {f"{label}, loading/hold": [r[key] for r in load]},
+                                 "mean pressure (MPa)", label, f"{label} along the press cycle",
+                                 logy=True,
+                                 reference={f"{label}, release": ([r["mean_pressure"] / 1e6 for r in rel],
+                                                                  [r[key] for r in rel])} if rel else None)
+        rf.save_figure(name, fig)
+        files[name.removesuffix(".png") + "_png"] = name
+    return files
 
 
 def _n_cells(mesh) -> int:

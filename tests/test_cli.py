@@ -63,6 +63,12 @@ BAD_CASES = [
     ("mesh-too-coarse", "[mesh]\nface_element_size = 5e-6\n", "mesh.face_element_size"),
     ("yield-negative", "[lithium]\nyield_stress = -1.0\n", "lithium.yield_stress"),
     ("unknown-stage", '[output]\nstages = ["surface", "current"]\n', "output.stages"),
+    ("conductivity-zero", "[current]\nelectrolyte_conductivity = 0.0\n", "current.electrolyte_conductivity"),
+    ("exchange-current-negative", "[current]\nexchange_current_density = -1.0\n",
+     "current.exchange_current_density"),
+    ("critical-current-zero", "[current]\ncritical_current_density = 0.0\n",
+     "current.critical_current_density"),
+    ("interface-unknown", '[current]\ninterface = "li_llzo"\n', "current.interface"),
     ("non-gaussian-impossible", SURF + "skewness = 2.0\nkurtosis = 3.0\n", "surface.kurtosis"),
 ]
 
@@ -185,7 +191,7 @@ def test_run_press_cycle_writes_complete_folder(tmp_path):
     out = tmp_path / "run"
     assert main(["run", str(case), "--out", str(out)]) == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["output"]["stages_completed"] == ["surface", "press"]
+    assert res["output"]["stages_completed"] == ["surface", "press", "current"]
     prov = res["provenance"]
     for k in ("versions", "git_commit", "seed", "mpi_size", "wall_time_s"):
         assert k in prov
