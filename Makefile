@@ -4,7 +4,7 @@
 # pyenv-installed 3.12.
 
 VENV    ?= .venv
-EXTRAS  ?= dolfinx,sweep,test
+EXTRAS  ?= dolfinx,sweep,topography,test
 PY       = $(VENV)/bin/python
 OUT     ?= runs/demo
 

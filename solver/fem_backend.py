@@ -14,6 +14,10 @@ def prepare() -> bool:
     """Import `dolfinx_solver` when it is installed; return whether it was."""
     if importlib.util.find_spec("dolfinx_solver") is None:
         return False
+    if importlib.util.find_spec("h5py") is not None:
+        # h5py imported after the wheel's HDF5 fails ("Not a datatype"); before it, both work.
+        # SurfaceTopography's instrument readers import h5py.
+        import h5py  # noqa: F401
     import dolfinx_solver  # noqa: F401
 
     return True

@@ -98,11 +98,30 @@ def test_holes_inside_an_offset_crop_box_are_placed_in_the_file(bad_cases):
     assert "3 NaN values (holes) inside the crop box at lines 4–7, columns 3–10" in msg
 
 
-@pytest.mark.skipif(topo.surfacetopography_version() is not None,
-                    reason="SurfaceTopography is installed")
-def test_instrument_format_without_the_extra_says_how_to_install(bad_cases):
+def test_instrument_format_without_the_extra_says_how_to_install(bad_cases, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "SurfaceTopography", None)  # import now fails
     msg = _error(bad_cases["instrument format without the extra, or unreadable"].table)
     assert "pip install lamina[topography]" in msg and "scan.opd" in msg
+
+
+@pytest.mark.skipif(topo.surfacetopography_version() is None,
+                    reason="SurfaceTopography (lamina[topography]) is not installed")
+def test_instrument_file_read_through_surfacetopography(tmp_path):
+    """A NetCDF topography written by SurfaceTopography itself comes back exactly, in metres,
+    with the file's own physical sizes (the case's are only a fallback)."""
+    from solver.fem_backend import prepare
+
+    prepare()  # the wheel's HDF5 first-import order, as in the CLI
+    from SurfaceTopography import Topography
+
+    h = good_map()
+    Topography(h, physical_sizes=(3e-6, 2e-6), unit="um").to_netcdf(str(tmp_path / "t.nc"))
+    hm = read_height_map(tmp_path / "t.nc", unit="nm", physical_sizes=SIZES,
+                         fmt="surfacetopography")
+    assert_allclose(hm.heights, h * 1e-6, rtol=1e-12)
+    assert_allclose(hm.physical_sizes, (3e-12, 2e-12), rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------------------------
