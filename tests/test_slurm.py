@@ -19,7 +19,7 @@ import time
 import pytest
 from slurm_cluster import SlurmCluster, ensure_packages
 
-from solver import io, sweep
+from solver import config, io, sweep
 
 LAMINA = [sys.executable, "-m", "solver"]
 SWEEP = """
@@ -136,7 +136,8 @@ def test_sweep_as_slurm_job_array(cluster, tmp_path):
     assert [r["param.ranks"] for r in rows] == ["1", "1", "1", "2"]
     assert [int(r["provenance.mpi_size"]) for r in rows] == [1, 1, 1, 2]
     assert all(r["input.surface.nb_grid_pts[0]"] == "64" for r in rows)
-    assert all(abs(float(r["output.surface.statistics.Sq"]) / 5e-7 - 1) < 1e-9 for r in rows)
+    sq = config.default_case().surface.rms_height
+    assert all(abs(float(r["output.surface.statistics.Sq"]) / sq - 1) < 1e-9 for r in rows)
     assert len({r["output.surface.statistics.Sa"] for r in rows}) == 4  # four realisations
     assert (out / "failures.csv").read_text().strip() == "id,hash,run_folder,stage,reason,log"
 
