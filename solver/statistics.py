@@ -21,6 +21,7 @@ import scipy.ndimage
 from numba import njit, prange
 
 from solver.errors import InputError
+from solver.surface import _sizes
 
 __all__ = [
     "height_moments",
@@ -86,17 +87,6 @@ def _as_map(h) -> np.ndarray:
     if not np.all(np.isfinite(h)):
         raise InputError("h: contains NaN or Inf")
     return h
-
-
-def _sizes(physical_sizes) -> tuple[float, float]:
-    try:
-        lx, ly = (float(v) for v in physical_sizes)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"physical_sizes = {physical_sizes!r}: must be two lengths (Lx, Ly) in m") from None
-    if not (math.isfinite(lx) and math.isfinite(ly) and lx > 0 and ly > 0):
-        raise InputError(f"physical_sizes = {physical_sizes!r}: must be finite and > 0 (m)")
-    return lx, ly
 
 
 def _length(name: str, value, *, allow_none: bool = True) -> float | None:
