@@ -24,10 +24,16 @@ Measured on the current rank count (``mpiexec -n K``):
   with the active set), Krylov/triangular solves, and the rest (active-set bookkeeping,
   sub-matrix extraction), from PETSc's log events (largest over the ranks).
 
-Solver presets: ``small`` (≈ 50k dofs) uses the direct preset (:data:`solver.petsc.CONTACT_VI`,
-MUMPS); ``full`` (≈ 1M dofs) the iterative one (:data:`solver.petsc.CONTACT_VI_GAMG`): MUMPS's
-factor of the 3D Jacobian grows faster than linearly with the dofs (measured: see the report
-of this benchmark in the repository history) and does not fit a 24 GB workstation at 1M dofs.
+Solver presets: ``small`` (50 193 dofs) uses the direct preset (:data:`solver.petsc.CONTACT_VI`,
+MUMPS); ``full`` (954 288 dofs) the iterative one (:data:`solver.petsc.CONTACT_VI_GAMG`). Why:
+MUMPS's factor (INFOG(22), bonded linear solve on the same meshes, one rank) took 553 MB at
+50 193 dofs, 1116 MB at 86 436 and 2509 MB at 164 775: ∝ N^1.27, i.e. ≈ 23 GB for the factor
+alone at 954 288 dofs, more than a 24 GB workstation. GAMG at 50 193 dofs needed 561 MB peak
+(all of the process) but 138 CG iterations per Newton step (the reduced-space sub-matrix loses the
+3 × 3 block structure, so the AMG sees a scalar problem; 90 at 19 k dofs) and 11.7 s per step,
+against 5.3 s with LU. Extrapolated to 954 288 dofs (iterations ∝ N^0.45, work ∝ N × iterations):
+≈ 6 GB and ≈ 14 min per Newton step on one core, ≈ 4–5 h for the 19 steps of this press —
+``full`` was therefore not run on the 2-core development machine; it is meant for a cluster node.
 """
 
 from __future__ import annotations
