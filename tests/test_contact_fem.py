@@ -10,20 +10,16 @@ from __future__ import annotations
 import gc
 import json
 import math
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from solver.errors import InputError, SolveError
+from mpi_helpers import mpirun as _mpirun
 from solver.fem_backend import comm_world, import_dolfinx
 
 ROOT = Path(__file__).resolve().parents[1]
-MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
 
 pytestmark = pytest.mark.fem
 
@@ -63,17 +59,6 @@ def small_case_results(prefix: str = "test_ranks_") -> dict:
                                        face.in_contact, "gap")
     return {"fraction": state.fraction, "a": edges[0][0], "force": state.force,
             "iterations": step.iterations, "ranks": COMM.size}
-
-
-def _mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.CompletedProcess:
-    if MPIEXEC is None:
-        pytest.skip("no mpiexec")
-    if COMM.size > 1:
-        pytest.skip("starts its own MPI job; run this test from a serial pytest")
-    cmd = ["timeout", str(limit), MPIEXEC, "-n", str(n), sys.executable, *args]
-    env = dict(os.environ, HYDRA_IFACE=os.environ.get("HYDRA_IFACE", "lo"))
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
-                          timeout=limit + 30)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,20 +12,16 @@ from __future__ import annotations
 import gc
 import json
 import math
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from solver.errors import InputError, SolveError
+from mpi_helpers import mpirun as _mpirun
 from solver.fem_backend import comm_world, import_dolfinx
 
 ROOT = Path(__file__).resolve().parents[1]
-MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")
 
 pytestmark = pytest.mark.fem
 
@@ -44,17 +40,6 @@ def _collective_cleanup():
     yield
     gc.collect()  # PETSc destructors are collective
     COMM.Barrier()
-
-
-def _mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.CompletedProcess:
-    if MPIEXEC is None:
-        pytest.skip("no mpiexec")
-    if COMM.size > 1:
-        pytest.skip("starts its own MPI job; run this test from a serial pytest")
-    cmd = ["timeout", str(limit), MPIEXEC, "-n", str(n), sys.executable, *args]
-    env = dict(os.environ, HYDRA_IFACE=os.environ.get("HYDRA_IFACE", "lo"))
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
-                          timeout=limit + 30)
 
 
 def _j2(**kw):
