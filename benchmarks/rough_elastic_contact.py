@@ -21,11 +21,11 @@ Set-up and the choices behind it:
   band-limited surface. The contact bound acts at the face nodes, so the FE presses the bilinear
   interpolant of the nodal heights: h'_rms is the rms of the full gradient of *that* interpolant
   (``√⟨|∇h|²⟩`` over the face, exact per element), the slope of the surface the discrete problem
-  actually contains (1.6 % below the continuum value at 4 elements per λs, → continuum as the mesh
+  actually contains (3.8 % below the continuum value at 4 elements per λs, → continuum as the mesh
   is refined).
 * **Thickness** L, elements graded from the face (ratio 1.3, capped at 8 face elements); uniform
-  pressure on top. Doubling the thickness changed the areas by < 1 % (4–6 % area) and ± 3 %
-  (one spot more or less) at 2.5 % area on seed 1 at 4 elements per λs.
+  pressure on top. Doubling the thickness changed the node-count areas by < 1 % at 4–6 % area
+  and by ≤ 5 % (one spot more or less) at 2.5 % area (seed 1, 4 elements per λs).
 * **Contact area: lumped nodal areas with a perimeter correction.** Counting the nodal areas of
   the nodes in contact overestimates the area at coarse resolution (+30 to +45 % at 4 elements
   per λs): the discrete contact extends past the true edge. The excess is proportional to the
@@ -34,9 +34,11 @@ Set-up and the choices behind it:
   grid edges between a contact and a free node (edges on the symmetry planes count half, as the
   nodal areas). α is **calibrated in the same run on Hertz contacts** (a paraboloid pressed into
   the same kind of block, spot radii 1.5–3 Δ, centres at random positions in an element; exact
-  area πa²): α ≈ 0.18 for these elements. Evidence that it transfers: (i) the corrected κ does not
-  change between meshes while the uncorrected one falls ∝ Δ (``mesh convergence`` checks); (ii) the
-  FE κ matches the BEM κ of the same surfaces (below).
+  area πa²): α ≈ 0.18 for these elements. Evidence that it transfers to rough contact: (i) the
+  corrected κ changes by 2 % (mean of 5 seeds) between 4 and 6 elements per λs, the node count by
+  6–12 %, and Richardson extrapolation of the node count (error ∝ Δ, no calibration) gives the
+  same mean κ as the corrected count (2.39 both, ``full``); (ii) the FE κ equals the BEM κ of the
+  same surfaces within 1.4 % per seed (below).
 * **Reference on the same surfaces: spectral BEM** (Polonsky & Keer, Wear 231, 206 (1999):
   constrained conjugate gradients, periodic elastic half-space, FFT) on the mirrored surface at
   24 points per λs, area by the same perimeter-corrected count with its own Hertz-calibrated α
@@ -49,6 +51,16 @@ Set-up and the choices behind it:
   (λr/λs = 4, L = 8 λs, 32–48 face elements a side): for it the BEM gives κ = 2.29 ± 0.03
   (60 seeds, one seed's std 0.23), at the top of the 1.8–2.3 window of the check; a mean over
   a few seeds lands on either side of 2.3 (seeds 1–2: 2.30, seeds 1–5: 2.39 by the BEM).
+
+Results (κ; FE corrected at the finest mesh / BEM on the same surface):
+
+* ``small`` (seeds 1–2, 4 elements per λs, 35 937 dofs, ≈ 3 min on 1 or 2 ranks): 2.304 / 2.36,
+  2.259 / 2.23; mean 2.28 (BEM 2.29), FE/BEM 0.99–1.00; passes.
+* ``full`` (seeds 1–5, 6 elements per λs, 93 639 dofs, ≈ 30 min on one core, run in pieces):
+  2.384 / 2.361, 2.241 / 2.231, 2.445 / 2.412, 2.355 / 2.375, 2.548 / 2.570; mean 2.395 (BEM
+  2.390), FE/BEM 1.002; node count without correction 2.95. The mean **exceeds 2.3**: these five
+  surfaces lie above the class mean (BEM, 60 seeds: 2.294 ± 0.030); the class estimate of the FE
+  (class BEM mean × FE/BEM) is 2.30.
 """
 
 from __future__ import annotations
@@ -418,9 +430,10 @@ def run(size: str = "small") -> list[Check]:
         checks.append(Check(f"κ seed {r['seed']} (BEM, {BEM_PER}/λs, corrected)",
                             ref[r["seed"]]["kappa"], kind="info"))
     kappa_bem = float(np.mean([ref[s]["kappa"] for s in cfg["seeds"]]))
-    checks.append(Check(f"κ mean over seeds {list(cfg['seeds'])} (FE)", kappa,
+    seeds = ",".join(str(v) for v in cfg["seeds"])
+    checks.append(Check(f"κ mean over seeds {seeds} (FE) ≥ {KAPPA_MIN}", kappa,
                         tolerance=KAPPA_MIN, kind="min"))
-    checks.append(Check(f"κ mean over seeds {list(cfg['seeds'])} (FE) ", kappa,
+    checks.append(Check(f"κ mean over seeds {seeds} (FE) ≤ {KAPPA_MAX}", kappa,
                         tolerance=KAPPA_MAX, kind="max"))
     checks.append(Check("κ mean over the same seeds (BEM)", kappa_bem, kind="info"))
     # FE vs BEM on the same surfaces. Tolerance: α_FE is known to ≈ ±10 % (lattice scatter of
@@ -446,6 +459,11 @@ def run(size: str = "small") -> list[Check]:
         checks.append(Check(f"seed {seed}: κ node count {cper}/λs ÷ {per}/λs",
                             c["kappa_nodes"] / f["kappa_nodes"], kind="info"))
     pairs = [(fe[(s, cp_)], fe[(s, per)]) for s, cp_ in cfg["coarse"]]
+    # Richardson extrapolation of the uncorrected node count, error ∝ Δ ∝ 1/per (no α).
+    rich = [(f["per"] * f["kappa_nodes"] - c["per"] * c["kappa_nodes"]) / (f["per"] - c["per"])
+            for c, f in pairs]
+    checks.append(Check(f"κ node count extrapolated to Δ → 0 (mean of {len(rich)})",
+                        float(np.mean(rich)), kind="info"))
     drift = float(np.mean([abs(c["kappa"] / f["kappa"] - 1) for c, f in pairs]))
     checks.append(Check("mesh drift of corrected κ, mean |coarse/fine − 1|", drift,
                         tolerance=0.08, kind="max"))
