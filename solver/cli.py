@@ -11,7 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-from solver.errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK, InputError, SolveError
+from solver.errors import (EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_INPUT, EXIT_OK, Checkpointed,
+                           InputError, SolveError)
 
 log = logging.getLogger("lamina")
 
@@ -88,8 +89,29 @@ def cmd_run(args, comm) -> int:
     case = _load_case(args.case)
     out = _out_dir(args, case)
     log.debug("case %r -> %s", case.name, out)
-    results = run_case(case, out, comm, argv=["lamina", *args.argv], progress=True)
+    from solver import checkpoint
+
+    budget = (checkpoint.parse_budget(args.wall_budget) if args.wall_budget is not None
+              else checkpoint.budget_from_env())
+    with checkpoint.StopRequest(comm, budget) as stop:
+        results = run_case(case, out, comm, argv=["lamina", *args.argv], progress=True,
+                           stop=stop)
     log.info("done: %s (stages %s)", out, ", ".join(results["output"]["stages_completed"]))
+    return EXIT_OK
+
+
+def cmd_current(args, comm) -> int:
+    from solver.run import run_current_from_maps
+
+    case = _load_case(args.case)
+    results = run_current_from_maps(case, args.maps, args.out, comm, argv=["lamina", *args.argv])
+    if _rank(comm) == 0:
+        for r in results["output"]["current"]["steps"]:
+            asr = r.get("asr_ohm_cm2")
+            print(f"step {r['step']:3d} {r['phase']:7s} p = {r['mean_pressure'] / 1e6:9.4g} MPa  "
+                  + ("no contact" if asr is None else
+                     f"ASR = {asr:.6g} Ohm cm^2  j_max/j_mean = {r['j_max_over_mean']:.4g}"))
+        print(f"written: {args.out}")
     return EXIT_OK
 
 
@@ -119,12 +141,26 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a case (the built-in default without CASE)")
     r.add_argument("case", nargs="?", help="case file (TOML)")
     r.add_argument("--out", help="run folder (default: runs/<case name>)")
+    r.add_argument("--wall-budget", metavar="DURATION",
+                   help="stop with a checkpoint (exit code 75) before this wall-clock time is "
+                        "used up: seconds, 90m, 2h or HH:MM:SS (default: $LAMINA_WALL_BUDGET, "
+                        "else none); SIGUSR1 and SIGTERM also checkpoint and stop; rerunning "
+                        "the same command continues the case")
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("surface", help="generate/import a surface and write its statistics")
     s.add_argument("case", nargs="?", help="case file (TOML)")
     s.add_argument("--out", help="run folder (default: runs/<case name>)")
     s.set_defaults(func=cmd_surface)
+
+    c = sub.add_parser("current", help="re-run the current stage of a case on saved contact "
+                       "maps (no press)")
+    c.add_argument("case", nargs="?", help="case file (TOML; the built-in default without it)")
+    c.add_argument("--maps", required=True,
+                   help="run folder holding contact_maps.npz, or that file, made on this case's "
+                        "surface")
+    c.add_argument("--out", required=True, help="run folder to write (not the folder of --maps)")
+    c.set_defaults(func=cmd_current)
 
     v = sub.add_parser("validate", help="check a case file")
     v.add_argument("case", help="case file (TOML)")
@@ -141,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
     import importlib.util
 
-    for mod in ("solver.sweep", "solver.benchreport"):
+    for mod in ("solver.sweep", "solver.benchreport", "solver.meshing"):
         if importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod).register_cli(sub)
     return p
@@ -164,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         if _rank(comm) == 0:
             print(f"lamina: failed: {e}", file=sys.stderr)
         return EXIT_FAILED
+    except Checkpointed as e:
+        if _rank(comm) == 0:
+            print(f"lamina: stopped: {e}", file=sys.stderr)
+        return EXIT_CHECKPOINTED
     except KeyboardInterrupt:
         return 130
 

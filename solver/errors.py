@@ -21,3 +21,13 @@ class InputError(ValueError):
 
 class SolveError(RuntimeError):
     """A solve that did not converge; the case ends marked failed, never with valid-looking results."""
+
+
+#: Exit code of a case that stopped early with a checkpoint (a signal such as SLURM's SIGUSR1
+#: before the time limit, SIGTERM, or its wall-clock budget): rerunning the same command
+#: continues it. 75 is EX_TEMPFAIL of sysexits.h ("try again later").
+EXIT_CHECKPOINTED = 75
+
+
+class Checkpointed(Exception):
+    """The case wrote a checkpoint and stopped on request; not a failure."""

@@ -288,3 +288,159 @@ class FieldWriter:
             shutil.rmtree(self.final, ignore_errors=True)
             os.replace(self.tmp, self.final)
         self.comm.barrier()
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoints: DIR/checkpoint/ with state.json, replicated.npz and one PETSc binary file per
+# distributed array
+
+CHECKPOINT = "checkpoint"
+CHECKPOINT_STATE = "state.json"
+
+
+def _vec_path(folder: Path, name: str) -> Path:
+    return folder / f"{name}.petsc"
+
+
+def write_checkpoint(rf: RunFolder, comm, state: dict, distributed: dict[str, np.ndarray],
+                     replicated: dict[str, np.ndarray]) -> Path:
+    """Write a checkpoint of the run folder, replacing the previous one atomically (collective).
+
+    Args:
+        state: JSON-able scalars (step, position, records, ...); ``mpi_size`` is added.
+        distributed: per-rank arrays (each rank its own part, e.g. the owned displacement
+            dofs), written with PETSc binary viewers into one file each: a restart must use
+            the same rank count (recorded) so that each rank reads back its own part.
+        replicated: arrays equal on every rank (written once by rank 0, ``.npz``).
+
+    The checkpoint is assembled in ``checkpoint.tmp/`` and renamed into place; ``state.json``
+    is written last inside it, so a folder without it is never read.
+    """
+    from petsc4py import PETSc
+
+    final = rf.path / CHECKPOINT
+    tmp = rf.path / f"{CHECKPOINT}.tmp"
+    old = rf.path / f"{CHECKPOINT}.old"
+    if rf.rank == 0:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+    if comm is not None:
+        comm.barrier()
+    pcomm = comm if comm is not None else PETSc.COMM_SELF
+    sizes = {}
+    for name, arr in distributed.items():
+        arr = np.ascontiguousarray(arr, dtype=PETSc.ScalarType).reshape(-1)
+        v = PETSc.Vec().createWithArray(arr, comm=pcomm)
+        viewer = PETSc.Viewer().createBinary(str(_vec_path(tmp, name)), mode="w", comm=pcomm)
+        v.view(viewer)
+        viewer.destroy()
+        sizes[name] = int(v.getSize())
+        v.destroy()
+    if rf.rank == 0:
+        import shutil
+
+        buf = _io.BytesIO()
+        np.savez(buf, **replicated)
+        atomic_write_bytes(tmp / "replicated.npz", buf.getvalue())
+        meta = dict(state, mpi_size=1 if comm is None else comm.size, global_sizes=sizes,
+                    written=datetime.now(timezone.utc).isoformat())
+        atomic_write_bytes(tmp / CHECKPOINT_STATE, dumps_json(meta).encode())
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    if comm is not None:
+        comm.barrier()
+    return final
+
+
+def checkpoint_folder(path: str | Path) -> Path | None:
+    """The complete checkpoint of a run folder (``checkpoint/``, or ``checkpoint.old/`` left by
+    a crash between the two renames of :func:`write_checkpoint`), or None."""
+    path = Path(path)
+    for name in (CHECKPOINT, f"{CHECKPOINT}.old"):
+        if (path / name / CHECKPOINT_STATE).is_file():
+            return path / name
+    return None
+
+
+def read_checkpoint_state(folder: Path) -> dict:
+    """state.json of a checkpoint; unreadable is an InputError naming the file."""
+    p = Path(folder) / CHECKPOINT_STATE
+    try:
+        return json.loads(p.read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"checkpoint '{p}': cannot be read ({e}); delete the checkpoint folder "
+                         "to start the case afresh") from None
+
+
+def read_checkpoint_arrays(folder: Path, comm, local_sizes: dict[str, int]
+                           ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The distributed arrays (this rank's parts, of ``local_sizes``) and the replicated ones."""
+    from petsc4py import PETSc
+
+    folder = Path(folder)
+    pcomm = comm if comm is not None else PETSc.COMM_SELF
+    out = {}
+    for name, n in local_sizes.items():
+        v = PETSc.Vec().createMPI((int(n), PETSc.DECIDE), comm=pcomm)
+        viewer = PETSc.Viewer().createBinary(str(_vec_path(folder, name)), mode="r", comm=pcomm)
+        v.load(viewer)
+        viewer.destroy()
+        if v.getLocalSize() != n:
+            raise InputError(f"checkpoint '{folder}': {name} has {v.getLocalSize()} local "
+                             f"entries on rank {pcomm.rank}, expected {n}")
+        out[name] = v.getArray().copy()
+        v.destroy()
+    with np.load(folder / "replicated.npz", allow_pickle=False) as f:
+        rep = {k: f[k] for k in f.files}
+    return out, rep
+
+
+def remove_checkpoint(rf: RunFolder) -> None:
+    """Drop the checkpoint of a finished case (rank 0; collective barrier)."""
+    if rf.rank == 0:
+        import shutil
+
+        for name in (CHECKPOINT, f"{CHECKPOINT}.old", f"{CHECKPOINT}.tmp"):
+            shutil.rmtree(rf.path / name, ignore_errors=True)
+    rf._barrier()
+
+
+def write_mesh(path: str | Path, meshio_mesh, fmt: str | None = None) -> None:
+    """Write a ``meshio.Mesh`` to ``path`` atomically (temporary file in the same folder, rename).
+
+    Call on one rank only (the caller gathers the mesh). The files are deterministic, so the
+    same mesh gives the same bytes: ``msh`` is Gmsh 2.2 ASCII (full ``.16e`` precision, physical
+    names from ``field_data``; read by Gmsh and meshio), ``vtu`` binary with zlib compression,
+    ``xdmf`` with the arrays inline (``data_format="XML"``: one file, no ``.h5`` beside it).
+
+    Args:
+        path: the file; its parent folders are created.
+        meshio_mesh: the mesh.
+        fmt: ``"msh"``, ``"vtu"`` or ``"xdmf"`` (default: from the suffix of ``path``).
+    """
+    import meshio
+
+    path = Path(path)
+    fmt = fmt or path.suffix.lower().lstrip(".")
+    writers = {"msh": ("gmsh22", {"binary": False}), "vtu": ("vtu", {"binary": True}),
+               "xdmf": ("xdmf", {"data_format": "XML"})}
+    if fmt not in writers:
+        raise InputError(f"mesh file '{path}': format {fmt!r}; allowed {', '.join(writers)}")
+    if path.is_dir():
+        raise InputError(f"mesh file '{path}': is a folder")
+    file_format, options = writers[fmt]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        meshio.write(tmp, meshio_mesh, file_format=file_format, **options)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -202,6 +202,11 @@ class PressCycle:
         self.maps = contactmap.ContactMaps.empty(setup.grid_heights, setup.physical_sizes)
         self.records: list[StepRecord] = []
         self.pressure = 0.0
+        #: where the cycle stands after the last converged step (see :meth:`_segment`)
+        self.position: dict = {"segment": 0}
+        #: called as ``between_steps(cycle)`` after every converged step and its ``on_step``:
+        #: the place where a caller may checkpoint and stop
+        self.between_steps = None
 
     # -- one step -----------------------------------------------------------------------------
     def _step(self, pressure: float, dt: float) -> int:
@@ -209,60 +214,121 @@ class PressCycle:
         self.pressure = pressure
         return res.iterations
 
-    def _segment(self, phase: str, target: float, duration: float, n0: int) -> None:
+    def _segment(self, index: int, phase: str, target: float, duration: float, n0: int,
+                 position: dict | None = None) -> None:
+        """Step through one segment of the schedule, from its start or from ``position``.
+
+        A load or release ramp advances the mean pressure x = p̄ towards ``target``; a hold
+        advances the time x = t at p̄ = ``target`` for ``duration``. The increment starts at
+        1/``n0`` of the segment, is halved when Newton fails (at most ``press.max_cutbacks``
+        times in a row) and grows by :data:`GROWTH` after a step of at most
+        :data:`EASY_ITERATIONS` Newton iterations. After every converged step
+        :attr:`position` holds everything needed to continue the segment from there.
+        """
         cfg = self.case.press
-        cut = 0
-        if phase == "hold":
-            t_end = self.cp.time + duration
-            dt = duration / n0
-            while self.cp.time < t_end * (1 - 1e-12):
-                dt = min(dt, t_end - self.cp.time)
-                try:
-                    its = self._step(target, dt)
-                except SolveError as e:
-                    cut += 1
-                    if cut > cfg.max_cutbacks:
-                        raise SolveError(f"hold at {target:.4g} Pa: {e} (after {cut - 1} cut-backs)") from None
-                    dt /= 2
-                    continue
-                self._record(phase, its)
-                cut = 0
-                if its <= EASY_ITERATIONS:
-                    dt *= GROWTH
-            return
-        start = self.pressure
-        dp = (target - start) / n0
-        p = start
-        while (target - p) * math.copysign(1, dp) > 1e-12 * abs(target):
-            nxt = p + dp
-            if p > 0 and dp > 0:
-                nxt = min(nxt, p * cfg.max_pressure_ratio)
-            if (target - nxt) * math.copysign(1, dp) < 0:
-                nxt = target
+        hold = phase == "hold"
+        if position is not None:
+            x, end, inc, cut = (position[k] for k in ("x", "end", "increment", "cutbacks"))
+        else:
+            x = self.cp.time if hold else self.pressure
+            end = x + duration if hold else target
+            inc = (end - x) / n0
+            cut = 0
+        while (end * (1 - 1e-12) - x > 0) if hold else \
+                ((end - x) * math.copysign(1, inc) > 1e-12 * abs(end)):
+            if hold:
+                inc = min(inc, end - x)
+                nxt = x + inc
+            else:
+                nxt = x + inc
+                if x > 0 and inc > 0:
+                    nxt = min(nxt, x * cfg.max_pressure_ratio)
+                if (end - nxt) * math.copysign(1, inc) < 0:
+                    nxt = end
             try:
-                its = self._step(nxt, 0.0)
+                its = self._step(target, inc) if hold else self._step(nxt, 0.0)
             except SolveError as e:
                 cut += 1
                 if cut > cfg.max_cutbacks:
-                    raise SolveError(f"{phase} to {target:.4g} Pa: {e} (after {cut - 1} cut-backs)") from None
-                dp /= 2
+                    what = f"hold at {target:.4g} Pa" if hold else f"{phase} to {target:.4g} Pa"
+                    raise SolveError(f"{what}: {e} (after {cut - 1} cut-backs)") from None
+                inc /= 2
                 continue
-            p = nxt
-            self._record(phase, its)
+            x = self.cp.time if hold else nxt
             cut = 0
             if its <= EASY_ITERATIONS:
-                dp *= GROWTH
+                inc *= GROWTH
+            self.position = {"segment": index, "x": x, "end": end, "increment": inc,
+                             "cutbacks": cut}
+            self._record(phase, its)
+            if self.between_steps is not None:
+                self.between_steps(self)
 
-    def run(self) -> list[StepRecord]:
+    def run(self, position: dict | None = None) -> list[StepRecord]:
+        """Run the schedule (or its rest, from a :attr:`position` restored by the caller)."""
         segs = schedule(self.case.press)
         self._n_segments = len(segs)
+        start = 0 if position is None else int(position["segment"])
         for i, (phase, target, duration) in enumerate(segs):
+            if i < start:
+                continue
             self._segment_index = i
             n0 = self.case.press.steps_per_hold if phase == "hold" else self.case.press.steps_per_ramp
-            self._segment(phase, target, duration, n0)
+            resume = position if i == start and position is not None and "x" in position else None
+            self._segment(i, phase, target, duration, n0, resume)
+            # the segment is complete: the next one starts afresh
+            self.position = {"segment": i + 1}
             if self.progress:
                 self.progress(i + 1, len(segs), self.records[-1] if self.records else None, True)
         return self.records
+
+    # -- checkpoint state --------------------------------------------------------------------
+    #: the committed law state, in the order of :class:`solver.laws.LawState`
+    LAW_FIELDS = ("eps", "eps_p", "p", "p_creep")
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Everything a restart needs after a converged step, as three parts: JSON-able
+        scalars, per-rank arrays (owned displacement dofs, the committed law state at this
+        rank's quadrature points) and replicated arrays (the contact maps so far)."""
+        cp = self.cp
+        bs = cp.V.dofmap.index_map_bs
+        n_owned = cp.V.dofmap.index_map.size_local * bs
+        scalars = {"position": dict(self.position), "pressure": self.pressure,
+                   "applied_pressure": float(cp.pressure.value), "time": cp.time,
+                   "loaded": bool(cp.loaded), "records": [dict(r.__dict__) for r in self.records]}
+        distributed = {"u": cp.u.x.array[:n_owned].copy()}
+        if cp.law is not None:
+            for name, arr in zip(self.LAW_FIELDS, cp.law.committed):
+                distributed[f"law_{name}"] = np.asarray(arr).reshape(-1)
+        return scalars, distributed, self.maps.arrays()
+
+    def local_sizes(self) -> dict[str, int]:
+        """Sizes of this rank's parts of the arrays of :meth:`state`."""
+        return {k: v.size for k, v in self.state()[1].items()}
+
+    def restore(self, scalars: dict, distributed: dict[str, np.ndarray],
+                replicated: dict[str, np.ndarray]) -> None:
+        """Put the cycle back where :meth:`state` was taken (same case, same rank count)."""
+        cp = self.cp
+        n = distributed["u"].size
+        cp.u.x.array[:n] = distributed["u"]
+        cp.u.x.scatter_forward()
+        cp.pressure.value = float(scalars["applied_pressure"])
+        cp.time = float(scalars["time"])
+        cp.loaded = bool(scalars["loaded"])
+        if cp.law is not None:
+            shapes = [np.shape(a) for a in cp.law.committed]
+            cp.law.committed = laws.LawState(*(
+                np.asarray(distributed[f"law_{name}"], dtype=float).reshape(shape).copy()
+                for name, shape in zip(self.LAW_FIELDS, shapes)))
+            cp.law.restore()
+        self.pressure = float(scalars["pressure"])
+        self.position = dict(scalars["position"])
+        self.records = [StepRecord(**r) for r in scalars["records"]]
+        r = replicated
+        for k in range(len(r["mean_pressure"])):
+            self.maps.append(r["pressure"][k], r["gap"][k], r["in_contact"][k],
+                             r["mean_pressure"][k], r["time"][k], str(r["phase"][k]))
 
     # -- after a converged step ---------------------------------------------------------------
     def _record(self, phase: str, iterations: int) -> None:

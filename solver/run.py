@@ -18,7 +18,7 @@ import numpy as np
 
 from solver import config as cfgmod
 from solver.config import Case, SurfaceConfig
-from solver.errors import InputError
+from solver.errors import Checkpointed, InputError
 
 log = logging.getLogger("lamina")
 
@@ -107,15 +107,25 @@ def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
 
 
 def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = None,
-             stages: tuple[str, ...] | None = None, progress: bool = False) -> dict:
+             stages: tuple[str, ...] | None = None, progress: bool = False,
+             stop=None) -> dict:
     """Run a case into the run folder ``out`` and return its results dict.
+
+    A checkpoint left in ``out`` by an earlier, stopped run of the same case is continued (the
+    press cycle and the current stage resume after their last completed step; the surface and
+    the meshes are rebuilt, deterministically).
 
     Args:
         stages: stages to run (default: ``case.output.stages``).
+        stop: a :class:`solver.checkpoint.StopRequest`; when it fires between two steps, a
+            checkpoint is written and :class:`solver.errors.Checkpointed` raised.
 
     Raises:
-        InputError: bad input; raised before anything is written.
+        InputError: bad input (also: a checkpoint of this case written on another number of
+            ranks); raised before anything is written.
         SolveError: a solve failed; the folder is marked FAILED.
+        Checkpointed: stopped on request with a checkpoint; the folder is neither DONE nor
+            FAILED.
     """
     from solver import io
 
@@ -135,8 +145,11 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     current_problem = None
     if "current" in stages:
         current_problem = build_current_problem(case, press_setup, comm)
+    resume, stale = _find_checkpoint(case, out, comm) if press_setup is not None else (None, False)
     rf = io.RunFolder(out, comm)
     rf.begin(cfgmod.to_toml(case))
+    if stale:
+        io.remove_checkpoint(rf)
     stage = "surface"
     try:
         output = {"stages_completed": [], "surface": {"statistics": surf.statistics}}
@@ -146,12 +159,15 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         output["stages_completed"].append("surface")
         if press_setup is not None:
             stage = "press"
-            output["press"], cycle = press_stage(case, press_setup, rf, comm, progress)
+            ck = _Checkpointer(case, rf, comm, stop, resume)
+            output["press"], cycle = press_stage(case, press_setup, rf, comm, progress, ck)
             output["stages_completed"].append("press")
         if current_problem is not None:
             stage = "current"
-            output["current"] = current_stage(case, press_setup, cycle, current_problem, rf)
+            output["current"] = current_stage(case, press_setup, cycle, current_problem, rf, ck)
             output["stages_completed"].append("current")
+        if press_setup is not None and ck.restarts:
+            output["restarts"] = ck.restarts
         results = {
             "input": cfgmod.to_dict(case),
             "output": output,
@@ -160,6 +176,10 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
                 wall_time_s=time.perf_counter() - t0, started=started, argv=argv),
         }
         rf.finish(results)
+        if press_setup is not None:
+            io.remove_checkpoint(rf)
+    except Checkpointed:
+        raise
     except InputError:
         rf.fail("input error", stage)
         raise
@@ -169,12 +189,95 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     return results
 
 
-def press_stage(case: Case, setup, rf, comm, progress: bool = False) -> dict:
+def _find_checkpoint(case: Case, out, comm):
+    """(checkpoint folder to continue or None, whether a stale one must be removed)."""
+    from solver import checkpoint, io
+
+    folder = io.checkpoint_folder(out)
+    if folder is None:
+        return None, False
+    state = io.read_checkpoint_state(folder)
+    if state.get("case_sha256") != checkpoint.case_digest(cfgmod.to_toml(case)):
+        log.warning("run folder %s: its checkpoint belongs to another case (changed case file); "
+                    "starting afresh", out)
+        return None, True
+    size = 1 if comm is None else comm.size
+    if int(state.get("mpi_size", -1)) != size:
+        raise InputError(f"--out '{out}': holds a checkpoint written on {state.get('mpi_size')} "
+                         f"rank(s), this run has {size}; continue it with mpiexec -n "
+                         f"{state.get('mpi_size')} (or delete {folder} to start afresh)")
+    return folder, False
+
+
+class _Checkpointer:
+    """Between two steps: ask the StopRequest, and if it fires write a checkpoint and stop.
+
+    The checkpoint holds the press cycle's state (see :meth:`solver.press.PressCycle.state`)
+    and, once the current stage has begun, its completed rows and current maps.
+    """
+
+    def __init__(self, case: Case, rf, comm, stop, resume):
+        from solver import checkpoint, io
+
+        self.case, self.rf, self.comm, self.stop = case, rf, comm, stop
+        self.digest = checkpoint.case_digest(cfgmod.to_toml(case))
+        self.folder = resume
+        self.state = io.read_checkpoint_state(resume) if resume is not None else None
+        self.restarts = list(self.state.get("restarts", [])) if self.state else []
+        if self.state:
+            self.restarts.append({"stage": self.state["stage"], "step": self.state["step"],
+                                  "reason": self.state["reason"],
+                                  "written": self.state.get("written")})
+            log.info("continuing from the checkpoint in %s (%s stage, after step %d, stopped by "
+                     "%s)", resume, self.state["stage"], self.state["step"], self.state["reason"])
+
+    def restore_press(self, cycle) -> dict | None:
+        """Put the cycle back to the checkpoint (if any); return its position."""
+        if self.state is None:
+            return None
+        from solver import io
+
+        dist, self.replicated = io.read_checkpoint_arrays(self.folder, self.comm,
+                                                         cycle.local_sizes())
+        cycle.restore(self.state, dist, self.replicated)
+        return self.state["position"]
+
+    def current_resume(self) -> tuple[list, list]:
+        """Completed rows and current maps of the current stage at the checkpoint."""
+        if self.state is None or self.state["stage"] != "current":
+            return [], []
+        jm = self.replicated["current_density"]
+        return list(self.state["current_rows"]), [jm[k] for k in range(jm.shape[0])]
+
+    def __call__(self, cycle, stage: str = "press", rows=None, jmaps=None) -> None:
+        if self.stop is None:
+            return
+        self.stop.step_done()
+        reason = self.stop.should_stop()
+        if reason is None:
+            return
+        from solver import io
+
+        scalars, dist, rep = cycle.state()
+        step = len(cycle.records) - 1 if stage == "press" else len(rows) - 1
+        scalars.update(case_sha256=self.digest, stage=stage, step=step, reason=reason,
+                       restarts=self.restarts)
+        if stage == "current":
+            scalars["current_rows"] = rows
+            rep = dict(rep, current_density=np.array(jmaps))
+        path = io.write_checkpoint(self.rf, self.comm, scalars, dist, rep)
+        raise Checkpointed(f"{reason}: checkpoint after step {step} of the {stage} stage in "
+                           f"{path}; run the same command again to continue")
+
+
+def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) -> dict:
     """Run the press cycle, write its maps, fields and figures; return its results."""
     from solver import io, press
 
     fields = None
     eps = None
+    # After a restart the fields of the earlier steps are in the files of the earlier run.
+    part = f"_restart{len(ck.restarts)}" if ck is not None and ck.restarts else ""
 
     def on_step(rec, cycle):
         nonlocal fields, eps
@@ -186,17 +289,19 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False) -> dict:
         if fields is None:
             eps = current.copy()
             eps.name = "equivalent_inelastic_strain"
-            fields = [io.FieldWriter(rf, "displacement.bp", [cycle.cp.u]),
-                      io.FieldWriter(rf, "plastic_strain.bp", [eps])]
+            fields = [io.FieldWriter(rf, f"displacement{part}.bp", [cycle.cp.u]),
+                      io.FieldWriter(rf, f"plastic_strain{part}.bp", [eps])]
         eps.x.array[:] = current.x.array
         for w in fields:
             w.write(rec.index)
 
     cycle = press.PressCycle(case, setup, comm, on_step=on_step,
                              progress=press.text_progress(comm) if progress else None)
+    position = ck.restore_press(cycle) if ck is not None else None
+    cycle.between_steps = ck
     t0 = time.perf_counter()
     try:
-        records = cycle.run()
+        records = cycle.run(position)
     finally:
         for w in fields or []:
             w.close()
@@ -228,6 +333,9 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False) -> dict:
                                 "residual_mean_pressure": last.mean_pressure}
     if case.output.fields:
         out["files"].update({"displacement": "displacement.bp", "plastic_strain": "plastic_strain.bp"})
+        if part:
+            out["files"]["fields_after_restarts"] = sorted(
+                p.name for p in Path(rf.path).glob("*_restart*.bp")) if rf.rank == 0 else []
     if case.output.plots:
         out["files"].update(_press_figures(rf, cycle, records, peak))
     return out, cycle
@@ -276,7 +384,7 @@ def build_current_problem(case: Case, setup, comm):
                                   prefix="lamina_ionic_")
 
 
-def current_stage(case: Case, setup, cycle, problem, rf) -> dict:
+def current_stage(case: Case, setup, cycle, problem, rf, ck=None) -> dict:
     """ASR, current map and hotspot metrics at every step of the press cycle."""
     from solver import current, io
 
@@ -284,8 +392,8 @@ def current_stage(case: Case, setup, cycle, problem, rf) -> dict:
     drive = ({"current_density": c.current_density} if c.drive == "current"
              else {"voltage": c.voltage})
     maps = cycle.maps
-    steps, jmaps = [], []
-    for k in range(len(maps.mean_pressure)):
+    steps, jmaps = ck.current_resume() if ck is not None else ([], [])
+    for k in range(len(steps), len(maps.mean_pressure)):
         row = {"step": k, "phase": maps.phase[k], "mean_pressure": maps.mean_pressure[k],
                "time": maps.time[k]}
         if not maps.in_contact[k].any():
@@ -299,6 +407,8 @@ def current_stage(case: Case, setup, cycle, problem, rf) -> dict:
             row.update(res.summary())
             jmaps.append(res.current_map)
         steps.append(row)
+        if ck is not None:
+            ck(cycle, "current", steps, jmaps)
     jm = np.array(jmaps)
     io.save_npz(rf, "current_maps.npz", {"current_density": jm,
                                           "mean_pressure": np.array(maps.mean_pressure),
@@ -417,3 +527,178 @@ def _plastic_section(cycle):
     if cycle.comm.rank != 0:
         return (np.zeros((0, 2)), np.zeros(0), title)
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), title)
+
+
+# ---------------------------------------------------------------------------------------------
+# The current stage on saved contact maps (``lamina current``)
+
+#: File name of the press stage's contact maps in a run folder.
+CONTACT_MAPS_FILE = "contact_maps.npz"
+
+#: Input sections whose change alters the press result but not the surface (the maps' hash
+#: cannot see them): a difference is reported, not refused, because reusing maps is the point.
+_PRESS_SECTIONS = ("lithium", "mesh", "press")
+
+
+def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, comm=None,
+                          argv: list[str] | None = None) -> dict:
+    """Re-run the current stage of ``case`` on saved contact maps, without pressing again.
+
+    The case's surface is regenerated (:func:`surface_stage`) and its lithium mesh rebuilt
+    (``press.build_setup``: same case, same mesh); the maps must have been made on that surface
+    grid (:func:`solver.contactmap.check_matches`: grid shape, physical sizes (m), SHA-256 of
+    the heights). The current problem is built as :func:`run_case` builds it and solved at every
+    saved step (:func:`current_stage`), so ``ASR(p̄)`` (Ω·m²) of a film or kinetics variant costs
+    the potential solves only. The run folder has the layout of ``lamina run`` without the press
+    outputs: ``case.toml``, surface files, ``current_maps.npz``, figures, ``results.json`` with
+    ``output.press`` a note of the maps' source, and ``DONE`` last.
+
+    Args:
+        case: the case (its ``[current]`` section may differ from the pressed case's).
+        maps_path: a run folder holding ``contact_maps.npz``, or such a file.
+        out: the run folder to write; must not be the folder of the maps.
+        comm: MPI communicator (default: COMM_WORLD).
+        argv: the command line, recorded in the provenance.
+
+    Returns:
+        The results dict written to ``results.json``.
+
+    Raises:
+        InputError: unreadable maps, maps of another surface grid or surface, an inconsistent
+            map stack, or a bad case; raised before anything is written.
+        SolveError: a current solve failed; the folder is marked FAILED.
+    """
+    from solver import contactmap, io, press
+    from solver.fem_backend import comm_world
+
+    started = time.time()
+    t0 = time.perf_counter()
+    src = Path(maps_path)
+    npz = src / CONTACT_MAPS_FILE if src.is_dir() else src
+    label = f"--maps '{npz}'"
+    if Path(out).resolve() == npz.resolve().parent:
+        # RunFolder.begin would drop the press run's results.json and DONE.
+        raise InputError(f"--out '{out}': is the folder of {label}; write the current run to "
+                         "another folder")
+    data = _load_maps(npz, label)
+    surf = surface_stage(case)
+    comm = comm_world() if comm is None else comm
+    setup = press.build_setup(case, surf.heights, surf.physical_sizes, comm)
+    contactmap.check_matches(data, setup.grid_heights, setup.physical_sizes, source=label)
+    maps = _maps_from_arrays(data, label)
+    problem = build_current_problem(case, setup, comm)
+    note = _maps_note(npz, data, case)
+    rf = io.RunFolder(out, comm)
+    rf.begin(cfgmod.to_toml(case))
+    stage = "surface"
+    try:
+        output = {"stages_completed": [], "surface": {"statistics": surf.statistics}}
+        output["surface"]["files"] = write_surface(rf, case, surf)
+        output["surface"]["nb_grid_pts"] = list(surf.heights.shape)
+        output["surface"]["physical_sizes"] = list(surf.physical_sizes)
+        output["stages_completed"].append("surface")
+        output["press"] = note
+        stage = "current"
+        cycle = _SavedCycle(maps)
+        output["current"] = current_stage(case, setup, cycle, problem, rf)
+        output["stages_completed"].append("current")
+        results = {
+            "input": cfgmod.to_dict(case),
+            "output": output,
+            "provenance": io.provenance(
+                seed=case.seed, mpi_size=1 if comm is None else comm.size,
+                wall_time_s=time.perf_counter() - t0, started=started, argv=argv),
+        }
+        rf.finish(results)
+    except InputError:
+        rf.fail("input error", stage)
+        raise
+    except Exception as e:
+        rf.fail(f"{type(e).__name__}: {e}", stage)
+        raise
+    return results
+
+
+@dataclass(frozen=True)
+class _SavedCycle:
+    """What :func:`current_stage` reads of a press cycle: its contact maps."""
+
+    maps: object
+
+
+def _load_maps(npz: Path, label: str) -> dict:
+    """The arrays of a ``contact_maps.npz``; any unreadable file is one InputError naming it."""
+    import zipfile
+    import zlib
+
+    from solver import contactmap
+
+    if not npz.is_file():
+        raise InputError(f"{label}: no such file (give a run folder holding "
+                         f"{CONTACT_MAPS_FILE} or the file itself)")
+    try:
+        return contactmap.load(npz)
+    except InputError as e:
+        raise InputError(f"{label}: {e}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
+        # contactmap.load catches OSError/ValueError only; a truncated or damaged zip raises these.
+        raise InputError(f"{label}: cannot be read ({type(e).__name__}: {e})") from None
+
+
+def _maps_from_arrays(data: dict, label: str):
+    """A :class:`solver.contactmap.ContactMaps` from checked ``contact_maps.npz`` arrays."""
+    from solver import contactmap
+
+    grid = tuple(data["heights"].shape)
+    n = len(data["mean_pressure"])
+    if n == 0:
+        raise InputError(f"{label}: holds no press steps")
+    for key in ("pressure", "gap", "in_contact"):
+        if data[key].shape != (n, *grid):
+            raise InputError(f"{label}: array '{key}' has shape {data[key].shape}, expected "
+                             f"{(n, *grid)} ({n} steps on the {grid} grid)")
+    for key in ("time", "phase"):
+        if data[key].shape != (n,):
+            raise InputError(f"{label}: array '{key}' has shape {data[key].shape}, expected ({n},)")
+    if data["in_contact"].dtype != np.bool_:
+        raise InputError(f"{label}: array 'in_contact' is {data['in_contact'].dtype}, expected bool")
+    for key in ("pressure", "gap", "mean_pressure", "time"):
+        if not np.all(np.isfinite(data[key])):
+            raise InputError(f"{label}: array '{key}' has non-finite values")
+    phases = {str(p) for p in data["phase"]}
+    if bad := phases - {"load", "hold", "release"}:
+        raise InputError(f"{label}: phases {sorted(bad)} (allowed: load, hold, release)")
+    Lx, Ly = (float(v) for v in data["physical_sizes"])
+    return contactmap.ContactMaps(
+        np.asarray(data["x"], dtype=float), np.asarray(data["y"], dtype=float),
+        np.asarray(data["heights"], dtype=float), (Lx, Ly), str(data["surface_sha256"]),
+        list(data["pressure"]), list(data["gap"]), list(data["in_contact"]),
+        [float(v) for v in data["mean_pressure"]], [float(v) for v in data["time"]],
+        [str(v) for v in data["phase"]])
+
+
+def _maps_note(npz: Path, data: dict, case: Case) -> dict:
+    """``output.press`` of a current-only run: where the maps came from, and whether the press
+    input of their run (``results.json`` beside them, when present) differs from ``case``."""
+    import hashlib
+    import json
+
+    note = {"from_contact_maps": str(npz.resolve()),
+            "file_sha256": hashlib.sha256(npz.read_bytes()).hexdigest(),
+            "surface_sha256": str(data["surface_sha256"]),
+            "n_steps": int(len(data["mean_pressure"])),
+            "note": "press stage not run: contact maps read from the file above"}
+    res = npz.parent / "results.json"
+    try:
+        src_input = json.loads(res.read_text())["input"]
+    except (OSError, ValueError, KeyError, TypeError):
+        note["source_results"] = None
+        return note
+    mine = cfgmod.to_dict(case)
+    differs = [s for s in _PRESS_SECTIONS if src_input.get(s) != mine.get(s)]
+    note["source_results"] = str(res.resolve())
+    note["press_input_differs"] = differs
+    if differs:
+        log.warning("--maps: the run in %s pressed with other [%s] than this case; the maps "
+                    "are used as they are", npz.parent, "], [".join(differs))
+    return note

@@ -135,7 +135,7 @@ from typing import Any
 
 from solver import config as cfgmod
 from solver import io
-from solver.errors import EXIT_FAILED, EXIT_OK, InputError, SolveError
+from solver.errors import EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_OK, InputError, SolveError
 
 log = logging.getLogger("lamina")
 
@@ -1199,6 +1199,9 @@ def run_one(
             return Attempt(hash_, "done", seconds)
         if stop is not None and stop.is_set() and rc != 0:
             return Attempt(hash_, "interrupted", seconds)
+        if rc == EXIT_CHECKPOINTED:
+            # stopped with a checkpoint (signal or wall budget): continued by the next run
+            return Attempt(hash_, "interrupted", seconds, "checkpointed")
         if st == "failed":
             try:
                 reason = json.loads((run / io.FAILED).read_text()).get("reason", "")
