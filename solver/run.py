@@ -574,6 +574,9 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
     started = time.time()
     t0 = time.perf_counter()
     src = Path(maps_path)
+    if not src.exists():
+        raise InputError(f"--maps '{src}': no such folder or file (allowed: a run folder holding "
+                         f"{CONTACT_MAPS_FILE}, or such a file)")
     npz = src / CONTACT_MAPS_FILE if src.is_dir() else src
     label = f"--maps '{npz}'"
     if Path(out).resolve() == npz.resolve().parent:
@@ -634,12 +637,17 @@ def _load_maps(npz: Path, label: str) -> dict:
     from solver import contactmap
 
     if not npz.is_file():
-        raise InputError(f"{label}: no such file (give a run folder holding "
-                         f"{CONTACT_MAPS_FILE} or the file itself)")
+        raise InputError(f"{label}: no such file (the folder is not a press run's: allowed is a "
+                         f"run folder holding {CONTACT_MAPS_FILE}, or such a file)")
+    with open(npz, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            # np.load would try it as a pickle and say so; the user needs to hear what it is not.
+            raise InputError(f"{label}: not an .npz (zip) archive (allowed: the "
+                             f"{CONTACT_MAPS_FILE} of a press run)")
     try:
         return contactmap.load(npz)
     except InputError as e:
-        raise InputError(f"{label}: {e}") from None
+        raise InputError(f"{label}: {str(e).removeprefix(f'contact map {str(npz)!r}: ')}") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
         # contactmap.load catches OSError/ValueError only; a truncated or damaged zip raises these.
         raise InputError(f"{label}: cannot be read ({type(e).__name__}: {e})") from None

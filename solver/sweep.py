@@ -2005,6 +2005,8 @@ def task_main(argv: list[str]) -> int:
     log.info(
         "case %s: %s%s%s", args.hash, a.state, f" ({a.seconds:.1f} s)" if a.seconds else "", what
     )
+    if a.state == "interrupted" and a.reason == "checkpointed":
+        return EXIT_CHECKPOINTED  # continued from its checkpoint when the sweep is rerun
     return EXIT_OK if a.state in ("done", "skipped-done", "skipped-running") else EXIT_FAILED
 
 
