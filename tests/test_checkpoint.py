@@ -165,7 +165,7 @@ def test_wall_budget_stops_and_a_changed_case_starts_afresh(work, reference):
     assert state["stage"] == "press" and state["reason"] == "wall-clock budget"
     # an edited case in the same folder does not continue the old checkpoint
     (work / "case2.toml").write_text(CASE.replace("hold_times = [0.0, 5.0]",
-                                                  "hold_times = [0.0, 0.0]")))
+                                                  "hold_times = [0.0, 0.0]"))
     r = _run(1, "run", "case2.toml", "--out", str(out), cwd=work)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "belongs to another case" in r.stderr
