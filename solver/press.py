@@ -21,9 +21,11 @@ from solver.errors import InputError, SolveError
 
 log = logging.getLogger("lamina")
 
-#: Newton iterations at or below which the next increment grows by GROWTH (the semismooth
-#: Newton of plastic contact typically takes 10-20 while the active set settles).
-EASY_ITERATIONS = 15
+#: Growth of the increment after every converged step. Not tied to the Newton iteration count:
+#: that count differs between rank counts (round-off moves the semismooth Newton's active-set
+#: path: 13 vs 24 iterations seen on one step), and a schedule that depends on it gives different
+#: load paths, hence different plastic states, on 1 and N ranks. Growth is bounded by
+#: ``press.max_pressure_ratio`` on loading; failed steps are cut back.
 GROWTH = 1.5
 
 
@@ -221,8 +223,8 @@ class PressCycle:
         A load or release ramp advances the mean pressure x = p̄ towards ``target``; a hold
         advances the time x = t at p̄ = ``target`` for ``duration``. The increment starts at
         1/``n0`` of the segment, is halved when Newton fails (at most ``press.max_cutbacks``
-        times in a row) and grows by :data:`GROWTH` after a step of at most
-        :data:`EASY_ITERATIONS` Newton iterations. After every converged step
+        times in a row) and grows by :data:`GROWTH` after every converged step (so the
+        schedule does not depend on the rank count). After every converged step
         :attr:`position` holds everything needed to continue the segment from there.
         """
         cfg = self.case.press
@@ -241,13 +243,17 @@ class PressCycle:
                 nxt = x + inc
             else:
                 nxt = x + inc
-                if x > 0 and inc > 0:
-                    nxt = min(nxt, x * cfg.max_pressure_ratio)
+                if x > 0 and inc > 0 and nxt > x * cfg.max_pressure_ratio:
+                    # the cap is the increment: a cut-back must halve what was tried
+                    nxt = x * cfg.max_pressure_ratio
+                    inc = nxt - x
                 if (end - nxt) * math.copysign(1, inc) < 0:
                     nxt = end
             try:
                 its = self._step(target, inc) if hold else self._step(nxt, 0.0)
             except SolveError as e:
+                log.debug("press: step %s -> %.6g cut back: %s", phase, nxt if not hold else
+                          x + inc, e)
                 cut += 1
                 if cut > cfg.max_cutbacks:
                     what = f"hold at {target:.4g} Pa" if hold else f"{phase} to {target:.4g} Pa"
@@ -256,8 +262,7 @@ class PressCycle:
                 continue
             x = self.cp.time if hold else nxt
             cut = 0
-            if its <= EASY_ITERATIONS:
-                inc *= GROWTH
+            inc *= GROWTH
             self.position = {"segment": index, "x": x, "end": end, "increment": inc,
                              "cutbacks": cut}
             self._record(phase, its)

@@ -150,10 +150,6 @@ def test_sigusr1_mid_press_then_restart_gives_the_same_numbers(work, reference, 
     assert res["restarts"][0]["step"] == state["step"]
     assert res["restarts"][0]["reason"] == "SIGUSR1"
     _compare(res, reference[ranks])
-    # and 1 vs 2 ranks agree (contact fraction, ASR) to 1e-8
-    a = np.array(res["press"]["curve"]["contact_fraction"])
-    b = np.array(reference[3 - ranks]["press"]["curve"]["contact_fraction"])
-    assert np.allclose(a, b, rtol=1e-8, atol=0)
 
 
 def test_wall_budget_stops_and_a_changed_case_starts_afresh(work, reference):
