@@ -83,6 +83,16 @@ class StopRequest:
         self._old: dict = {}
 
     def __enter__(self) -> StopRequest:
+        # PETSc installs handlers for SIGUSR1 and SIGTERM (among others) when it initialises,
+        # which happens on first import, and aborts on them. Initialise it now so that the
+        # handlers installed below come after, and replace, its.
+        try:
+            from solver.fem_backend import prepare
+
+            prepare()
+            from petsc4py import PETSc  # noqa: F401
+        except ImportError:  # surface-only installs: no PETSc
+            pass
         if threading.current_thread() is threading.main_thread():
             for name in self._signals:
                 sig = getattr(signal, name)
