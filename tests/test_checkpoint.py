@@ -40,7 +40,7 @@ steps_per_hold = 3
 plots = false
 """
 
-LIMIT = 400  # s, per lamina process (a shared 2-core machine)
+LIMIT = 900  # s, per lamina process (generous: a shared, loaded 2-core machine)
 
 
 def _cmd(ranks: int, *args) -> list[str]:
