@@ -1,0 +1,298 @@
+"""Li|LLZO interface resistance against stack pressure, load and unload (Krauskopf et al. 2019).
+
+Reference (``benchmarks/data/krauskopf2019.csv``, read its header): a symmetric
+Li|Li6.25Al0.25La3Zr2O12|Li cell at room temperature, interface resistance from impedance
+spectroscopy: ≈ 300 Ω cm² at 10 MPa and 50 Ω cm² at 41 MPa uniaxial stack pressure, and no
+resolvable interface arc (< 0.1 Ω cm²) after isostatic pressing at 400 MPa, i.e. after that
+pressure was released. These are the values stated in the text of Eckhardt et al., Adv. Mater.
+Interfaces 10, 2202354 (2023), which re-analyses Krauskopf et al.'s raw data; the original paper
+could not be read from here, so nothing is digitised from its figures.
+
+Model: one ``lamina`` case through :func:`solver.run.run_case` (into a temporary folder):
+
+* lithium (``solver/materials/lithium_masias2019.toml``: E = 7.82 GPa, ν = 0.381, σ_y = 0.81 MPa,
+  perfectly plastic, Norton creep inactive here since there are no holds) pressed onto a rigid
+  self-affine LLZO profile, plane strain (one row of the map), P2 triangles;
+* press cycle: load 0.1 → 400 MPa (targets 0.1, 0.3, 1, 3, 10, 41, 400 MPa: the paper's
+  pressures among them), then release through 41, 10, 1, 0.1 MPa to 0.01 MPa, no holds. The
+  first target cannot be lower: from the untouched state the contact Newton of the press stage
+  diverged at 0.01 and 0.05 MPa (every cut-back included) on this surface;
+* at every step the current stage (``current.interface = "li_se"``): the LLZO separator
+  (κ = 0.05 S/m, ``solver/materials/llzo.toml``; Krauskopf et al.'s bulk value is 0.046 S/m as
+  quoted by Eckhardt et al.) meshed as a block of the same lateral size, Butler–Volmer on the
+  contact spots of the contact map (gaps insulate), galvanostatic 1 mA/cm²;
+  ``ASR = ΔV/J − t/κ`` (Ω m²).
+
+Choices:
+
+* **Exchange current density.** i₀ is set so that the linearised charge-transfer resistance of a
+  fully wetted interface is ``R_ct = RT/(F i₀) = 0.1 Ω cm²`` (i₀ = 2.57e3 A/m² = 0.257 A/cm²):
+  the bound the reference itself implies (no interface arc above 0.1 Ω cm² once the contact is
+  complete, Krauskopf et al. 2019 as read by Eckhardt et al. 2023, who conclude that charge
+  transfer is negligible at Li|LLZO; see also Krauskopf, Mogwitz, Rosenbach, Zeier, Janek, Adv.
+  Energy Mater. 9, 1902568 (2019), "The fast charge transfer kinetics of the lithium metal anode
+  on the garnet-type solid electrolyte", whose value we could not read here: check). A smaller
+  R_ct would only make the model's fall with pressure larger.
+* **Roughness.** A polished LLZO pellet: rms height 0.1 µm (the polished range is ≈ 0.1–1 µm;
+  the low end keeps the rms slope ≈ 0.05, where the plastic contact solver needs few Newton
+  iterations; in the plastic regime ``A ≈ p̄/H`` hardly depends on the slope), Hurst 0.8,
+  spectrum between 5 µm and 20 µm wavelength, 20 µm profile (small) / 40 µm (full).
+
+Checks (tolerances and why):
+
+1. **Fall.** ASR at the lowest load over ASR at the peak ≥ 10^1.5 (1.5 decades). The reference
+   falls by ≥ 3.5 decades between its lowest (10 MPa) and highest (400 MPa) pressure. The
+   model's lithium yields at 0.81 MPa (hardness ≈ 3σ_y ≈ 2.4 MPa), so its contact is complete
+   at a few MPa (small: A = 0.94 at 3 MPa, 1 at 6 MPa) and its whole fall happens below the
+   paper's lowest pressure: the fall is taken over the model's own range (0.1 MPa → peak). Its
+   size is set by the contact fraction at 0.1 MPa, which the coarse face mesh quantises (small:
+   16 P2 elements, A = 6 %; then ``ASR ≈ R_ct/A + (ρ s/π) ln(1/sin(πA/2))`` ≈ 4.6 Ω cm² for one
+   strip per period s = 20 µm, ρ = 1/κ: 1.66 decades above R_ct; measured 4.70 Ω cm², 1.67
+   decades). 1.5 decades is "orders of magnitude" with room for that mesh dependence; it fails
+   if the contact map or the kinetics do not feed the ASR (no fall). The fall between the
+   paper's own pressures (10 → 400 MPa) is reported as info: the model gives none.
+2. **Persistence.** After release to 0.1 MPa the ASR stays (a) within a factor 10 of its value
+   at the peak (one decade; the reference stays at or below its high-pressure value, < 0.1 Ω cm²,
+   after release) and (b) at most 1/3 of the loading-branch value at the same 0.1 MPa: the
+   plastically flattened lithium keeps most of its contact while the stress is released.
+   The model has no adhesion: part of the contact opens by elastic spring-back, which is why
+   (a) allows one decade.
+3. **Charge-transfer limit.** At the peak (400 MPa, full contact) ASR = η(J)/J → R_ct = RT/(F i₀)
+   (analytic, exact for full uniform contact: the potential is linear in the depth and
+   η(J)/J − R_ct = O((J/i₀)²) = 1e-5 relative here). Tolerance 1e-3 relative: a single face node
+   out of contact would raise it by > 3 %.
+4. Info: computed/measured at 10 and 41 MPa (load) and after release; the pressure where the
+   model reaches full contact.
+
+Measured (small, serial and ``mpiexec -n 2`` identical): loading ASR 4.70, 2.53, 1.44, 0.110,
+0.100 Ω cm² at 0.1, 0.3, 1, 3, ≥ 6 MPa (A = 0.06, 0.15, 0.42, 0.94, 1); full contact kept on
+release down to 0.1 MPa (ASR 0.100 Ω cm²), A = 0.67 and 0.154 Ω cm² at 0.01 MPa. Against the
+reference: 0.1 vs 300 Ω cm² at 10 MPa (ratio 3e-4), 0.1 vs 50 at 41 MPa (2e-3), 0.154 vs < 0.1
+after release (1.5× the bound). The model reproduces the shape (orders-of-magnitude fall to the
+charge-transfer floor, persistence after unloading) on a pressure axis 10–100× lower than the
+experiment, and misses the low-pressure magnitude by 2.5–3.5 decades.
+Full (40 µm, 32 face elements, load ratio ≤ 1.3; 5 min CPU): fall 1.86 decades, full contact
+from 10 MPa, full contact kept to 0.1 MPa on release, A = 0.82 and 0.154 Ω cm² at 0.01 MPa.
+
+**What the model leaves out** (why the magnitudes differ, reported, not hidden): surface
+contamination layers on LLZO and on lithium (Li2CO3/LiOH/Li2O) that block ion transfer until
+broken or dissolved; grain boundaries of the polycrystalline LLZO (current constriction to
+grains, Eckhardt et al.'s network model); the size effect of lithium's strength (sub-µm
+contacts carry 46–350× the bulk yield stress, Herbert et al. 2018), which is the main reason why
+real lithium needs tens to hundreds of MPa where bulk-yield lithium needs ~2 MPa; the pressure
+history and hold times of the experiment (creep during each impedance measurement);
+finite strain (the 400 MPa step compresses the lithium by ≈ 3 %, small-strain here); adhesion
+(no tension at the interface, so contact opens on release by spring-back); current-driven void
+formation on stripping; temperature (25 °C throughout); a 2D profile instead of the 3D
+surface (spots are strips, their constriction is 2D); the real roughness of the paper's pellets
+(not reported in what we could read).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from solver.bench import Check, bench_main
+
+NAME = "krauskopf_pressure"
+CITATION = ("Krauskopf, Hartmann, Zeier, Janek, ACS Appl. Mater. Interfaces 11, 14463 (2019), "
+            "doi:10.1021/acsami.9b02537; values as stated by Eckhardt et al., Adv. Mater. "
+            "Interfaces 10, 2202354 (2023), doi:10.1002/admi.202202354")
+
+DATA = Path(__file__).resolve().parent / "data" / "krauskopf2019.csv"
+
+R_CT_CM2 = 0.1  # Ω cm², charge-transfer resistance of the fully wetted interface (module doc)
+KAPPA = 0.05  # S/m, LLZO (solver/materials/llzo.toml)
+J_APPLIED = 10.0  # A/m² = 1 mA/cm²
+T = 298.15  # K
+LOAD_MPA = (0.1, 0.3, 1.0, 3.0, 10.0, 41.0, 400.0)
+RELEASE_MPA = (41.0, 10.0, 1.0, 0.1)
+FINAL_MPA = 0.01  # press.release_pressure
+PERSIST_AT_MPA = 0.1  # a pressure on both branches
+MIN_FALL_DECADES = 1.5
+MAX_UNLOAD_OVER_PEAK = 10.0
+MAX_UNLOAD_OVER_LOAD = 1.0 / 3.0
+TOL_RCT = 1e-3
+SIZES = {
+    # lateral size, surface grid, short cutoff (face elements: short/4), largest load ratio,
+    # lithium (and separator) thickness / lateral size
+    "small": {"length": 20e-6, "grid": 64, "short": 5e-6, "ratio": 2.0, "thickness": 2.0},
+    "full": {"length": 40e-6, "grid": 256, "short": 2.5e-6, "ratio": 1.3, "thickness": 2.0},
+}
+
+
+def load_reference(path: Path = DATA) -> list[dict]:
+    """Rows of the reference file: pressure (Pa), R_int (Ω m²), branch, bound."""
+    with open(path, encoding="utf-8") as f:
+        lines = [ln for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+    rows = []
+    for r in csv.DictReader(lines):
+        rows.append({"pressure": float(r["pressure_MPa"]) * 1e6,
+                     "asr": float(r["R_int_ohm_cm2"]) * 1e-4,
+                     "branch": r["branch"].strip(), "bound": (r.get("bound") or "").strip()})
+    return rows
+
+
+def exchange_current_density() -> float:
+    """i₀ (A/m²) with RT/(F i₀) = R_CT_CM2."""
+    from solver import laws
+
+    return laws.GAS_CONSTANT * T / (laws.FARADAY * R_CT_CM2 * 1e-4)
+
+
+def make_case(size: str):
+    from solver import config
+
+    cfg = SIZES[size]
+    L = cfg["length"]
+    pressures = [p * 1e6 for p in (*LOAD_MPA, *RELEASE_MPA)]
+    return config.from_dict({
+        "name": f"{NAME}-{size}", "seed": 3,
+        "surface": {"kind": "self_affine", "nb_grid_pts": [cfg["grid"], cfg["grid"]],
+                    "physical_sizes": [L, L], "hurst": 0.8, "rms_height": 1e-7,
+                    "short_cutoff": cfg["short"], "long_cutoff": 2e-5},
+        "lithium": {"material": "lithium_masias2019", "temperature": T},
+        "mesh": {"dimension": 2, "cell": "simplex", "degree": 2, "thickness": cfg["thickness"] * L,
+                 "grading": 1.3},
+        "press": {"pressures": pressures, "hold_times": [0.0] * len(pressures),
+                  "release": True, "release_pressure": FINAL_MPA * 1e6,
+                  "steps_per_ramp": 1, "max_pressure_ratio": cfg["ratio"]},
+        "current": {"interface": "li_se", "drive": "current", "current_density": J_APPLIED,
+                    "electrolyte_conductivity": KAPPA,
+                    "exchange_current_density": exchange_current_density(),
+                    "alpha_a": 0.5, "alpha_c": 0.5},
+        "output": {"plots": False, "fields": False, "heights": False},
+    })
+
+
+def run_cycle(case, comm) -> list[dict]:
+    """Press + current stages in a temporary run folder; one row per converged step."""
+    import shutil
+    import tempfile
+
+    from solver.run import run_case
+
+    tmp = tempfile.mkdtemp(prefix="lamina-krauskopf-") if comm.rank == 0 else None
+    tmp = comm.bcast(tmp, root=0)
+    try:
+        res = run_case(case, Path(tmp) / "run", comm)
+    finally:
+        comm.Barrier()
+        if comm.rank == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+    press = res["output"]["press"]["steps"]
+    cur = res["output"]["current"]["steps"]
+    rows = []
+    for s, c in zip(press, cur, strict=True):
+        asr = c.get("asr_ohm_m2")
+        rows.append({"phase": s["phase"], "p": s["mean_pressure"], "A": s["contact_fraction"],
+                     "spots": s.get("n_spots"), "asr": math.inf if asr is None else float(asr)})
+    return rows
+
+
+def at(rows: list[dict], p: float, branch: str) -> dict:
+    """The step of ``branch`` ("load" or "release") that ended at target pressure p (Pa)."""
+    hits = [r for r in rows if r["phase"] == branch and abs(r["p"] - p) <= 1e-9 * p]
+    if not hits:
+        raise RuntimeError(f"no {branch} step at {p:g} Pa")
+    return hits[-1]
+
+
+def run(size: str = "small") -> list[Check]:
+    from solver.fem_backend import comm_world, import_dolfinx
+
+    import_dolfinx()
+    comm = comm_world()
+    ref = load_reference()
+    case = make_case(size)
+    rows = run_cycle(case, comm)
+    r_ct = R_CT_CM2 * 1e-4
+    peak = at(rows, LOAD_MPA[-1] * 1e6, "load")
+    low = at(rows, LOAD_MPA[0] * 1e6, "load")
+    load = [at(rows, p * 1e6, "load") for p in LOAD_MPA]
+    rel = [peak] + [at(rows, p * 1e6, "release") for p in RELEASE_MPA]
+    final = rows[-1]
+    checks = []
+
+    fall = math.log10(low["asr"] / peak["asr"])
+    checks.append(Check(
+        f"fall of ASR, {LOAD_MPA[0]:g} → {LOAD_MPA[-1]:g} MPa (decades)", fall,
+        tolerance=MIN_FALL_DECADES, kind="min",
+        curve={"x": [r["p"] / 1e6 for r in load], "computed": [r["asr"] * 1e4 for r in load],
+               "reference": [r_ct * 1e4] * len(load), "xlabel": "stack pressure (MPa)",
+               "ylabel": "ASR (Ω cm²), loading (reference: R_ct = RT/(F i₀))",
+               "logx": True, "logy": True}))
+    # one contact strip of fraction A per period s: R_ct/A in series with the 2D constriction of
+    # periodic strips, (ρ s/π) ln(1/sin(πA/2)) (an estimate: uniform flux vs equipotential strip)
+    s_per = case.surface.physical_sizes[0]
+    est = (r_ct / low["A"]
+           + s_per / (math.pi * KAPPA) * math.log(1 / math.sin(math.pi * low["A"] / 2)))
+    checks.append(Check(f"ASR at {LOAD_MPA[0]:g} MPa / one-strip estimate "
+                        f"({low['spots']} spot(s), A = {low['A']:.3g})", low["asr"] / est,
+                        kind="info"))
+    ref_load = [r for r in ref if r["branch"] == "load"]
+    ref_unload = [r for r in ref if r["branch"] == "unload"]
+    lo, hi = ref_load[0], ref_unload[-1]
+    checks.append(Check(
+        f"measured fall {lo['pressure'] / 1e6:g} → {hi['pressure'] / 1e6:g} MPa (decades, ≥)",
+        math.log10(lo["asr"] / hi["asr"]), kind="info"))
+    m10 = at(rows, lo["pressure"], "load")
+    checks.append(Check(
+        f"model fall over the paper's range {lo['pressure'] / 1e6:g} → "
+        f"{hi['pressure'] / 1e6:g} MPa (decades)", math.log10(m10["asr"] / peak["asr"]),
+        kind="info"))
+
+    p_pers = PERSIST_AT_MPA * 1e6
+    unl = at(rows, p_pers, "release")
+    lod = at(rows, p_pers, "load")
+    checks.append(Check(f"persistence: ASR after release to {PERSIST_AT_MPA:g} MPa / ASR at peak",
+                        unl["asr"] / peak["asr"], tolerance=MAX_UNLOAD_OVER_PEAK, kind="max",
+                        curve={"x": [r["p"] / 1e6 for r in rel],
+                               "computed": [r["asr"] * 1e4 for r in rel],
+                               "reference": [peak["asr"] * 1e4] * len(rel),
+                               "xlabel": "stack pressure (MPa), release from 400 MPa",
+                               "ylabel": "ASR (Ω cm²), release (reference: at the peak)",
+                               "logx": True, "logy": True}))
+    checks.append(Check(f"persistence: ASR released / loading branch at {PERSIST_AT_MPA:g} MPa",
+                        unl["asr"] / lod["asr"], tolerance=MAX_UNLOAD_OVER_LOAD, kind="max"))
+    checks.append(Check(f"ASR after release to {final['p'] / 1e6:g} MPa", final["asr"],
+                        kind="info", unit="Ω m²"))
+    checks.append(Check(f"A_r/A0 after release to {final['p'] / 1e6:g} MPa", final["A"],
+                        kind="info"))
+
+    checks.append(Check(f"ASR at the peak {LOAD_MPA[-1]:g} MPa → R_ct = RT/(F i₀)", peak["asr"],
+                        r_ct, TOL_RCT, "rel", "Ω m²"))
+    checks.append(Check(f"A_r/A0 at the peak {LOAD_MPA[-1]:g} MPa", peak["A"], kind="info"))
+    full = [r["p"] for r in rows if r["phase"] == "load" and r["A"] >= 1.0 - 1e-12]
+    checks.append(Check("lowest loading pressure with full contact", min(full) if full
+                        else math.nan, kind="info", unit="Pa"))
+
+    # computed against measured at the paper's pressures (magnitudes: info, see the module doc)
+    xs, comp, meas = [], [], []
+    for r in ref:
+        if r["branch"] == "load":
+            m = at(rows, r["pressure"], "load")
+            label = f"{r['pressure'] / 1e6:g} MPa load"
+        else:
+            m = final
+            label = f"after {r['pressure'] / 1e6:g} MPa, released ({final['p'] / 1e6:g} MPa)"
+        checks.append(Check(f"ASR computed/measured{' bound' if r['bound'] else ''}, {label}",
+                            m["asr"] / r["asr"], kind="info"))
+        xs.append(r["pressure"] / 1e6)
+        comp.append(m["asr"] * 1e4)
+        meas.append(r["asr"] * 1e4)
+    checks.append(Check(
+        "ASR computed vs measured (Krauskopf 2019), info", comp[0], meas[0], kind="info",
+        unit="Ω cm²",
+        curve={"x": xs, "computed": comp, "reference": meas,
+               "xlabel": "stack pressure (MPa); last point: after 400 MPa, released",
+               "ylabel": "ASR (Ω cm²); reference: Krauskopf et al. 2019",
+               "logx": True, "logy": True}))
+    checks.append(Check("steps of the press cycle", len(rows), kind="info"))
+    return checks
+
+
+if __name__ == "__main__":
+    raise SystemExit(bench_main(run, NAME, CITATION))
