@@ -28,6 +28,11 @@ physical_sizes = [4e-5, 4e-5]
 short_cutoff = 5e-6
 long_cutoff = 2e-5
 rms_height = 2e-7
+[lithium]
+# Linear hardening (H = E/10) keeps Newton from diverging on any load step: with perfectly
+# plastic lithium, which steps diverge and get cut back depends on round-off, which differs
+# between two runs on 2 ranks (MUMPS), and the adaptive schedule with it (seen: 23 vs 25 steps).
+hardening_modulus = 7.8e8
 [mesh]
 dimension = 2
 thickness = 4e-5
@@ -86,11 +91,13 @@ def _signal_mid_press(ranks, case, out, cwd, sig=signal.SIGUSR1):
 
 
 def _compare(a, b, path=""):
-    """Every number of ``a`` equals ``b`` to 1e-10 relative (wall times, files skipped)."""
+    """Every number of ``a`` equals ``b`` to 1e-10 relative (wall times, files and solver
+    iteration counts skipped: on 2 ranks MUMPS's round-off differs between two runs, so Newton
+    may take one iteration more or less to the same tolerance)."""
     if isinstance(a, dict):
         assert set(a) - {"restarts"} == set(b) - {"restarts"}, path
         for k in a:
-            if k in ("wall_time_s", "files", "restarts"):
+            if k in ("wall_time_s", "files", "restarts") or "iterations" in k:
                 continue
             _compare(a[k], b[k], f"{path}.{k}")
     elif isinstance(a, list):
