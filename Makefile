@@ -35,7 +35,7 @@ demo: venv
 	@echo "demo run folder: $(OUT)"
 
 test: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=25 tests
 
 bench: venv
 	$(VENV)/bin/lamina bench --size small --out bench-out
