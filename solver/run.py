@@ -106,6 +106,23 @@ def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
     return files
 
 
+def surface_output(rf, case: Case, surf: SurfaceResult) -> dict:
+    """Write the surface stage's files; return its part of the results."""
+    return {"statistics": surf.statistics, "files": write_surface(rf, case, surf),
+            "nb_grid_pts": list(surf.heights.shape),
+            "physical_sizes": list(surf.physical_sizes)}
+
+
+def case_results(case: Case, output: dict, comm, t0: float, started: float, argv) -> dict:
+    """``{"input", "output", "provenance"}`` of a run (``t0``: its ``perf_counter`` start)."""
+    from solver import io
+
+    return {"input": cfgmod.to_dict(case), "output": output,
+            "provenance": io.provenance(seed=case.seed, mpi_size=1 if comm is None else comm.size,
+                                        wall_time_s=time.perf_counter() - t0, started=started,
+                                        argv=argv)}
+
+
 def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = None,
              stages: tuple[str, ...] | None = None, progress: bool = False,
              stop=None) -> dict:
@@ -152,11 +169,7 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         io.remove_checkpoint(rf)
     stage = "surface"
     try:
-        output = {"stages_completed": [], "surface": {"statistics": surf.statistics}}
-        output["surface"]["files"] = write_surface(rf, case, surf)
-        output["surface"]["nb_grid_pts"] = list(surf.heights.shape)
-        output["surface"]["physical_sizes"] = list(surf.physical_sizes)
-        output["stages_completed"].append("surface")
+        output = {"stages_completed": ["surface"], "surface": surface_output(rf, case, surf)}
         if press_setup is not None:
             stage = "press"
             ck = _Checkpointer(case, rf, comm, stop, resume)
@@ -168,13 +181,7 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
             output["stages_completed"].append("current")
         if press_setup is not None and ck.restarts:
             output["restarts"] = ck.restarts
-        results = {
-            "input": cfgmod.to_dict(case),
-            "output": output,
-            "provenance": io.provenance(
-                seed=case.seed, mpi_size=1 if comm is None else comm.size,
-                wall_time_s=time.perf_counter() - t0, started=started, argv=argv),
-        }
+        results = case_results(case, output, comm, t0, started, argv)
         rf.finish(results)
         if press_setup is not None:
             io.remove_checkpoint(rf)
@@ -595,23 +602,13 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
     rf.begin(cfgmod.to_toml(case))
     stage = "surface"
     try:
-        output = {"stages_completed": [], "surface": {"statistics": surf.statistics}}
-        output["surface"]["files"] = write_surface(rf, case, surf)
-        output["surface"]["nb_grid_pts"] = list(surf.heights.shape)
-        output["surface"]["physical_sizes"] = list(surf.physical_sizes)
-        output["stages_completed"].append("surface")
+        output = {"stages_completed": ["surface"], "surface": surface_output(rf, case, surf)}
         output["press"] = note
         stage = "current"
         cycle = _SavedCycle(maps)
         output["current"] = current_stage(case, setup, cycle, problem, rf)
         output["stages_completed"].append("current")
-        results = {
-            "input": cfgmod.to_dict(case),
-            "output": output,
-            "provenance": io.provenance(
-                seed=case.seed, mpi_size=1 if comm is None else comm.size,
-                wall_time_s=time.perf_counter() - t0, started=started, argv=argv),
-        }
+        results = case_results(case, output, comm, t0, started, argv)
         rf.finish(results)
     except InputError:
         rf.fail("input error", stage)
