@@ -44,7 +44,7 @@ def parse_budget(text: str | float | None, what: str = "--wall-budget") -> float
             sec = 0.0
             for v in parts:
                 sec = sec * 60 + v
-        elif s[-1:] in "smh" and s[-1:]:
+        elif s[-1] in ("s", "m", "h"):
             sec = float(s[:-1]) * {"s": 1, "m": 60, "h": 3600}[s[-1]]
         else:
             sec = float(s)

@@ -296,20 +296,25 @@ class PressCycle:
         scalars, per-rank arrays (owned displacement dofs, the committed law state at this
         rank's quadrature points) and replicated arrays (the contact maps so far)."""
         cp = self.cp
-        bs = cp.V.dofmap.index_map_bs
-        n_owned = cp.V.dofmap.index_map.size_local * bs
         scalars = {"position": dict(self.position), "pressure": self.pressure,
                    "applied_pressure": float(cp.pressure.value), "time": cp.time,
                    "loaded": bool(cp.loaded), "records": [dict(r.__dict__) for r in self.records]}
-        distributed = {"u": cp.u.x.array[:n_owned].copy()}
-        if cp.law is not None:
-            for name, arr in zip(self.LAW_FIELDS, cp.law.committed):
-                distributed[f"law_{name}"] = np.asarray(arr).reshape(-1)
+        distributed = {k: v.copy() for k, v in self._distributed().items()}
         return scalars, distributed, self.maps.arrays()
 
+    def _distributed(self) -> dict[str, np.ndarray]:
+        """Views of this rank's owned displacement dofs and committed law state (flat)."""
+        cp = self.cp
+        n_owned = cp.V.dofmap.index_map.size_local * cp.V.dofmap.index_map_bs
+        out = {"u": cp.u.x.array[:n_owned]}
+        if cp.law is not None:
+            for name, arr in zip(self.LAW_FIELDS, cp.law.committed):
+                out[f"law_{name}"] = np.asarray(arr).reshape(-1)
+        return out
+
     def local_sizes(self) -> dict[str, int]:
-        """Sizes of this rank's parts of the arrays of :meth:`state`."""
-        return {k: v.size for k, v in self.state()[1].items()}
+        """Sizes of this rank's parts of the arrays of :meth:`state` (nothing copied)."""
+        return {k: v.size for k, v in self._distributed().items()}
 
     def restore(self, scalars: dict, distributed: dict[str, np.ndarray],
                 replicated: dict[str, np.ndarray]) -> None:
