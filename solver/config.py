@@ -261,6 +261,10 @@ class PressConfig:
     hold_times: tuple[float, ...] = param(
         (0.0, 0.0, 60.0), unit="s", doc="hold time at each target pressure (creep)",
         check=non_negative)
+    control: Literal["platen", "traction"] = param(
+        "platen", unit="-", doc="platen: a rigid platen on the top face, its displacement found "
+        "for each target pressure (robust with perfectly plastic lithium); traction: a uniform "
+        "pressure on the top face")
     release: bool = param(True, unit="-", doc="unload after the last hold")
     release_pressure: float = param(
         1e3, unit="Pa", doc="residual mean pressure at the end of the release (> 0 keeps the "

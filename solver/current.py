@@ -574,6 +574,15 @@ class CurrentProblem:
         self._problems: dict[str, object] = {}
         self._tree = None
 
+    def close(self) -> None:
+        """Destroy the PETSc objects of the cached problems now (collective; see
+        :func:`solver.petsc.destroy_problem`)."""
+        from solver.petsc import destroy_problem
+
+        for prob in self._problems.values():
+            destroy_problem(prob)
+        self._problems = {}
+
     # -- helpers ------------------------------------------------------------------------------
     def _integrate(self, form) -> float:
         dolfinx = import_dolfinx()

@@ -16,7 +16,14 @@ configurations or writes files.
   (``−∞``/``+∞`` on every other dof). Frictionless: only the vertical dofs of the face are
   bounded, tangential ones are free. Small displacements: ``h`` is taken at the reference
   position of the node.
-* Load: a uniform pressure ``p̄`` on the top face (traction ``−p̄ e_z``). For the blocks used here
+* Load (``control``): ``"platen"``, a rigid platen on the top face (``u_z = −w`` there) whose
+  displacement ``w`` is found so that the contact force equals ``p̄ A₀`` (an outer secant
+  iteration on ``w`` around displacement-controlled solves, :func:`solve_load_step`); or
+  ``"traction"``, a uniform pressure ``p̄`` on the top face (traction ``−p̄ e_z``). The platen is
+  what the press does and what keeps Newton well posed with perfectly plastic lithium: under a
+  prescribed traction an iterate whose contact spots cannot yet carry the load has no bounded
+  solution (residuals of 1e19 were seen), under a prescribed displacement every iterate has one.
+  For the blocks used here
   (thickness several surface wavelengths, or ≥ 20 contact radii), this equals a rigid platen
   carrying the same mean pressure: the non-uniform part of the field set up by the surface
   decays away from the face (periodic: as ``exp(−2π z/λ)``, ≈ 1e−8 at ``z = 3λ``; single contact:
@@ -24,7 +31,8 @@ configurations or writes files.
   holds when the thickness is a few times the longest surface wavelength (long cutoff); for a
   thin layer the two loadings differ. Pressure control keeps the load as data
   (pressure control) instead of one extra unknown coupled to every top dof, which would make a
-  dense row and column that hurt the partition and AMG.
+  dense row and column that hurt the partition and AMG. The benchmarks against elastic
+  half-space solutions use the traction; the press cycle of a case the platen.
 * Lateral faces are symmetry planes (``u_n = 0``): exact for mirror-symmetric surfaces (the
   benchmarks) and a confined-die approximation of periodicity for general height maps.
   The axisymmetric axis has ``u_r = 0``.
@@ -54,6 +62,7 @@ from solver.petsc import CONTACT_VI
 from solver.petsc import apply as apply_options
 
 KINDS = ("plane_strain", "axisymmetric", "3d")
+CONTROLS = ("traction", "platen")
 
 #: Changes to :data:`solver.petsc.CONTACT_VI` when the material is inelastic and no options are
 #: given: the residual is no longer piecewise linear, and full Newton steps from a far iterate
@@ -62,6 +71,10 @@ KINDS = ("plane_strain", "axisymmetric", "3d")
 #: 9–13 iterations where ``basic`` failed after 60 and ``bt`` took 16–23 (J2, Westergaard
 #: block, 0 → 0.1 → 0.3 → 0.5 p*).
 INELASTIC_OVERRIDES: dict[str, object] = {"snes_linesearch_type": "l2"}
+#: The same under platen control: ``l2`` accepts steps that raise the residual and wanders off
+#: (residual 5 → 5e4 in 60 iterations seen on the default case's second step), backtracking
+#: (``bt``) decreases it monotonically and converged on the same step in 5 iterations.
+PLATEN_INELASTIC_OVERRIDES: dict[str, object] = {"snes_linesearch_type": "bt", "snes_max_it": 25}
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,10 +233,19 @@ class ContactProblem:
             ``snes_atol`` given in the options wins).
         quadrature_degree: rule of the inelastic state; ``None``: 2(k−1) on simplices (≥ 1),
             2k on quadrilaterals/hexahedra.
+        control: ``"traction"`` (uniform pressure on the top face) or ``"platen"`` (rigid platen,
+            its displacement found for the target mean pressure); see the module docstring.
+        force_rtol: platen control: the contact force must match ``p̄ A₀`` to this tolerance
+            relative to the largest mean pressure so far times ``A₀``.
 
     Attributes:
         V, u: the displacement space and unknown.
-        pressure: the applied mean pressure (a ``dolfinx.fem.Constant``, Pa).
+        pressure: the applied mean pressure (a ``dolfinx.fem.Constant``, Pa; with a platen the
+            target of the last step, not part of the forms).
+        platen: vertical displacement of the top face (a ``dolfinx.fem.Constant``, m, ≤ 0);
+            platen control only.
+        stiffness: platen control: d(force)/dw of the last converged step (N/m, per unit depth
+            in 2D), the first guess of the next step's secant iteration; 0 before the first.
         F: the residual form (UFL); ``problem``: the ``NonlinearProblem``; ``snes``: its SNES.
         law: the :class:`solver.quadrature.QuadratureLaw` of an inelastic material, else None.
         stress: the UFL stress map of an elastic material, else None.
@@ -235,13 +257,20 @@ class ContactProblem:
     def __init__(self, block: geometry.Block, surface, material, *,
                  prefix: str = "lamina_contact_", petsc_options: dict | None = None,
                  degree: int = 1, force_tol: float = 1e-8,
-                 quadrature_degree: int | None = None):
+                 quadrature_degree: int | None = None, control: str = "traction",
+                 force_rtol: float = 1e-8):
         dolfinx = import_dolfinx()
         import ufl
         from petsc4py import PETSc
 
         if block.kind not in KINDS:
             raise InputError(f"block kind={block.kind!r}: allowed {', '.join(KINDS)}")
+        if control not in CONTROLS:
+            raise InputError(f"control={control!r}: allowed {', '.join(CONTROLS)}")
+        self.control = control
+        self.force_rtol = float(force_rtol)
+        self.stiffness = 0.0
+        self.peak_pressure = 0.0  # largest mean pressure of a converged step (Pa)
         if not isinstance(surface, geometry.SurfaceHeights):
             surface = geometry.SurfaceHeights(surface)
         self.block = block
@@ -265,7 +294,9 @@ class ContactProblem:
         self.time = 0.0
         self.law = None
         self.stress = None
-        load = self.pressure * ufl.dot(ez, v) * w * ds(geometry.TOP)
+        self.platen = dolfinx.fem.Constant(mesh, PETSc.ScalarType(0.0))
+        load = (self.pressure * ufl.dot(ez, v) * w * ds(geometry.TOP) if control == "traction"
+                else 0)
         J = None
         if isinstance(material, quadrature.INELASTIC):
             self.law = quadrature.QuadratureLaw(u, self.kind, material, quadrature_degree)
@@ -295,6 +326,10 @@ class ContactProblem:
         for marker, comp in lateral:
             dofs = dolfinx.fem.locate_dofs_topological(V.sub(comp), fdim, tags.find(marker))
             self.bcs.append(dolfinx.fem.dirichletbc(PETSc.ScalarType(0.0), dofs, V.sub(comp)))
+        if control == "platen":
+            dofs = dolfinx.fem.locate_dofs_topological(V.sub(self.vertical), fdim,
+                                                       tags.find(geometry.TOP))
+            self.bcs.append(dolfinx.fem.dirichletbc(self.platen, dofs, V.sub(self.vertical)))
 
         # Vertical dofs of the contact face and their bounds.
         face = tags.find(geometry.BOTTOM)
@@ -324,7 +359,8 @@ class ContactProblem:
         if petsc_options is None:
             options = dict(CONTACT_VI)
             if self.law is not None:
-                options.update(INELASTIC_OVERRIDES)
+                options.update(PLATEN_INELASTIC_OVERRIDES if control == "platen"
+                               else INELASTIC_OVERRIDES)
         else:
             options = dict(petsc_options)
         options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
@@ -369,6 +405,17 @@ class ContactProblem:
             out = loc.array.copy()
         b.destroy()
         return out
+
+    def close(self) -> None:
+        """Destroy the PETSc solver, matrices and vectors now (collective; see
+        :func:`solver.petsc.destroy_problem`). The displacement and the law state stay readable."""
+        from solver.petsc import destroy_problem
+
+        if self.law is not None:
+            self.law._callbacks = None
+        destroy_problem(self.problem)
+        for v in (self._xl, self._xu):
+            v.destroy()
 
     def in_contact_anywhere(self, tol: float | None = None) -> bool:
         """Whether any face node touches the surface (all ranks)."""
@@ -420,17 +467,23 @@ STALL_FACTOR = 100.0
 def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> StepResult:
     """Solve from the last committed state to the mean pressure ``pressure`` (Pa) over ``dt`` (s).
 
-    On a block not yet in contact, :meth:`ContactProblem.touch` first sets the initial guess. The
-    pressure may go down as well as up (unloading), but stays > 0. ``dt`` is the time increment
-    of creep laws (ignored by elastic and rate-independent ones) and is added to ``cp.time`` on
-    success. On success the inelastic state of the converged step is committed (it becomes the
-    history of the next step).
+    Traction control: on a block not yet in contact, :meth:`ContactProblem.touch` first sets the
+    initial guess. Platen control: the platen displacement ``w`` is found by a safeguarded secant
+    iteration on the contact force ``F(w) = p̄ A₀``, each evaluation a displacement-controlled
+    Newton solve from the previous one (see :func:`_platen_root`). The pressure may go down as
+    well as up (unloading), but stays > 0. ``dt`` is the time increment of creep laws (ignored
+    by elastic and rate-independent ones) and is added to ``cp.time`` on success. On success the
+    inelastic state of the converged step is committed (it becomes the history of the next step).
+
+    Returns:
+        The step's outcome; ``iterations`` counts the Newton iterations of all the platen's
+        evaluations.
 
     Raises:
-        SolveError: Newton did not converge (the SNES reason is in the message); the
-            displacement, the applied pressure and the inelastic state are restored to their
-            values before the call so that the caller can cut the load (or time) increment and
-            retry.
+        SolveError: Newton did not converge (the SNES reason is in the message), or the platen
+            iteration did not reach the force; the displacement, the applied pressure, the
+            platen and the inelastic state are restored to their values before the call so that
+            the caller can cut the load (or time) increment and retry.
     """
     if not (math.isfinite(pressure) and pressure > 0):
         raise InputError(f"pressure={pressure}: must be a finite mean pressure > 0 (Pa)")
@@ -438,12 +491,48 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
         raise InputError(f"dt={dt}: must be a finite time increment >= 0 (s)")
     saved = cp.u.x.array.copy()
     saved_pressure = float(cp.pressure.value)
-    if not cp.loaded or not cp.in_contact_anywhere():
-        cp.touch()
-    cp.pressure.value = pressure
-    cp.snes.setTolerances(atol=max(cp._atol0, cp.force_tol * pressure * cp._top_norm))
+    saved_platen = float(cp.platen.value)
+    # Round-off in the residual scales with the stresses in the body, which after a release
+    # are those of the largest load so far (residual stresses), not the current load.
+    scale = max(pressure, cp.peak_pressure)
+    cp.snes.setTolerances(atol=max(cp._atol0, cp.force_tol * scale * cp._top_norm))
     if cp.law is not None:
         cp.law.dt = float(dt)
+    try:
+        if cp.control == "platen":
+            its, lits, reason, stiffness = _platen_root(cp, pressure)
+        else:
+            if not cp.loaded or not cp.in_contact_anywhere():
+                cp.touch()
+            cp.pressure.value = pressure
+            reason, its, lits = _newton(cp, pressure, dt)
+    except SolveError:
+        cp.u.x.array[:] = saved
+        cp.u.x.scatter_forward()
+        cp.pressure.value = saved_pressure
+        cp.platen.value = saved_platen
+        if cp.law is not None:
+            cp.law.restore()
+        raise
+    if cp.control == "platen":
+        cp.pressure.value = pressure
+        cp.stiffness = stiffness
+    if cp.law is not None:
+        cp.law.update()  # no-op unless SNES stopped away from its last residual evaluation
+        cp.law.commit()
+    cp.time += float(dt)
+    cp.loaded = True
+    cp.peak_pressure = max(cp.peak_pressure, float(pressure))
+    return StepResult(float(pressure), reason, its, lits, float(dt), cp.time)
+
+
+def _newton(cp: ContactProblem, pressure: float, dt: float) -> tuple[int, int, int]:
+    """One SNES solve from the current iterate; ``(reason, iterations, linear iterations)``.
+
+    Raises:
+        SolveError: not converged (reason ≤ 0, a non-finite iterate, or a step-size "success"
+            far above the residual tolerance); ``cp.u`` is left where SNES stopped.
+    """
     cp.problem.solve()
     reason = int(cp.snes.getConvergedReason())
     its = int(cp.snes.getIterationNumber())
@@ -454,21 +543,150 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
     stalled = (reason == SNORM_RELATIVE
                and not fnorm <= STALL_FACTOR * cp.snes.getTolerances()[1])
     if reason <= 0 or not finite or stalled:
-        cp.u.x.array[:] = saved
-        cp.u.x.scatter_forward()
-        cp.pressure.value = saved_pressure
-        if cp.law is not None:
-            cp.law.restore()
+        where = (f", platen w = {-float(cp.platen.value):.6g} m" if cp.control == "platen"
+                 else "")
         raise SolveError(f"contact Newton ({cp.prefix}) did not converge at p = {pressure:.6g} "
-                         f"Pa, dt = {dt:.6g} s: SNES reason {reason} after {its} iterations "
-                         f"(residual norm {fnorm:.3g}"
+                         f"Pa, dt = {dt:.6g} s{where}: SNES reason {reason} after {its} "
+                         f"iterations (residual norm {fnorm:.3g}"
                          f"{', step-size test far above the tolerance' if stalled else ''})")
+    return reason, its, lits
+
+
+def contact_force(cp: ContactProblem) -> float:
+    """Total contact force (N; 2D: N/m) of the current iterate, from the reactions of the face
+    nodes (all ranks). Collective."""
     if cp.law is not None:
-        cp.law.update()  # no-op unless SNES stopped away from its last residual evaluation
-        cp.law.commit()
-    cp.time += float(dt)
-    cp.loaded = True
-    return StepResult(float(pressure), reason, its, lits, float(dt), cp.time)
+        cp.law.update()
+    residual = cp._assemble(cp.problem.F)[cp.face_dofs]
+    return float(cp.comm.allreduce(float(np.sum(residual[cp._owned])), op=_mpi().SUM))
+
+
+def _youngs_modulus(material) -> float:
+    """E of the material (Pa); NaN for a bare UFL stress map."""
+    for m in (material, getattr(material, "elastic", None), getattr(material, "plastic", None)):
+        if getattr(m, "E", None) is not None:
+            return float(m.E)
+    return math.nan
+
+
+#: Halvings of the platen's move towards one trial displacement before the step fails.
+PLATEN_MAX_HALVINGS = 12
+
+
+def _platen_continuation(cp: ContactProblem, pressure: float, good: tuple[float, np.ndarray],
+                         w: float) -> tuple[int, int, int]:
+    """Newton solve at platen displacement ``w``, continued from the converged ``good = (w_g,
+    u_g)`` in smaller moves when a direct solve fails.
+
+    Every solve starts from the committed inelastic state (the return mapping takes the total
+    increment of the step), so the solution at ``w`` does not depend on the moves that reach
+    it: the moves only bring Newton's initial guess close enough. This is what makes the load
+    path (and with it the results) independent of where Newton happens to fail, e.g. on 1 or N
+    ranks. Returns (last SNES reason, Newton iterations, linear iterations); raises
+    :class:`SolveError` after :data:`PLATEN_MAX_HALVINGS` halvings of one move.
+    """
+    dt = cp.law.dt if cp.law is not None else 0.0
+    w_g, u_g = good
+    its = lits = 0
+    move = w - w_g
+    halvings = 0
+    while True:
+        target = w if abs(w - w_g) <= abs(move) * (1 + 1e-12) else w_g + move
+        cp.platen.value = -target
+        try:
+            reason, i, li = _newton(cp, pressure, dt)
+        except SolveError as e:
+            its += int(cp.snes.getIterationNumber())
+            halvings += 1
+            if halvings > PLATEN_MAX_HALVINGS:
+                raise SolveError(f"{e}; platen moves from w = {w_g:.6g} m halved "
+                                 f"{PLATEN_MAX_HALVINGS} times") from None
+            cp.u.x.array[:] = u_g
+            cp.u.x.scatter_forward()
+            move /= 2
+            continue
+        its += i
+        lits += li
+        if target == w:
+            return reason, its, lits
+        w_g, u_g = target, cp.u.x.array.copy()
+        move *= 2  # it was easy: try a longer move
+
+
+#: Most force evaluations (Newton solves) of one platen step before it counts as failed.
+PLATEN_MAX_EVALUATIONS = 40
+
+
+def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, float]:
+    """Find the platen displacement ``w`` with ``F(w) = p̄ A₀``; leave ``cp.u`` there.
+
+    ``F`` is non-decreasing in ``w`` (from a fixed committed state the incremental problem is
+    monotone). The first guess steps from the committed ``(w₀, F₀)`` with the stiffness of the
+    last step (before the first step: ``E A₀ / t``, the stiffest the block can be, so the guess
+    stays short of the root). Then secant steps through the last two evaluations; once the root
+    is bracketed a secant point outside the bracket is replaced by the bracket's midpoint, and
+    before that the step is limited to 4× the last one. Stops at ``|F − p̄ A₀| ≤ force_rtol
+    max(p̄, p̄_peak) A₀``. Returns (Newton iterations, linear iterations, last SNES reason, dF/dw of the last
+    two evaluations).
+    """
+    target = pressure * cp.face_area
+    # The force is only as exact as Newton's residual, whose tolerance scales with the largest
+    # load so far (see solve_load_step): relative to that, not to a small release target.
+    tol = cp.force_rtol * max(pressure, cp.peak_pressure) * cp.face_area
+    if cp.loaded:
+        w0, f0 = -float(cp.platen.value), contact_force(cp)
+    else:  # the rigid approach at which the highest point of the surface first touches
+        w0 = -cp.comm.allreduce(float(np.max(cp.lower, initial=-np.inf)), op=_mpi().MAX)
+        f0 = 0.0
+        bs = cp.V.dofmap.index_map_bs
+        cp.u.x.array[cp.vertical::bs] = -w0
+        cp.u.x.scatter_forward()
+    k = cp.stiffness
+    if not k > 0:
+        k = _youngs_modulus(cp.material) * cp.face_area / cp.block.thickness
+        if not k > 0:  # unknown modulus: the force reached over the surface's height range
+            k = target / cp.height_scale
+    pts = [(w0, f0 - target)]
+    lo = (w0, f0 - target) if f0 < target else None
+    hi = (w0, f0 - target) if f0 > target else None
+    w = w0 + (target - f0) / k
+    its = lits = 0
+    reason = 0
+    good = (w0, cp.u.x.array.copy())
+    for _ in range(PLATEN_MAX_EVALUATIONS):
+        r, i, li = _platen_continuation(cp, pressure, good, w)
+        good = (w, cp.u.x.array.copy())
+        reason = r
+        its += i
+        lits += li
+        g = contact_force(cp) - target
+        pts.append((w, g))
+        if abs(g) <= tol:
+            (wa, ga), (wb, gb) = pts[-2], pts[-1]
+            slope = (gb - ga) / (wb - wa) if wb != wa else k
+            return its, lits, reason, slope if slope > 0 else k
+        if g < 0 and (lo is None or w > lo[0]):
+            lo = (w, g)
+        if g > 0 and (hi is None or w < hi[0]):
+            hi = (w, g)
+        (wa, ga), (wb, gb) = pts[-2], pts[-1]
+        slope = (gb - ga) / (wb - wa) if wb != wa else 0.0
+        nxt = wb - gb / slope if slope > 0 else math.nan
+        if lo is not None and hi is not None:
+            if not (lo[0] < nxt < hi[0]):
+                nxt = 0.5 * (lo[0] + hi[0])
+        else:
+            last = abs(wb - wa) if wb != wa else abs(w - w0)
+            direction = 1.0 if g < 0 else -1.0
+            if not math.isfinite(nxt) or (nxt - wb) * direction <= 0:
+                nxt = wb + direction * 2 * last
+            elif abs(nxt - wb) > 4 * last:
+                nxt = wb + direction * 4 * last
+        w = nxt
+    raise SolveError(f"platen ({cp.prefix}): contact force {target + pts[-1][1]:.6g} after "
+                     f"{PLATEN_MAX_EVALUATIONS} evaluations, target {target:.6g} "
+                     f"(p = {pressure:.6g} Pa); last (w, F − target): "
+                     + ", ".join(f"({a:.9g}, {b:.3g})" for a, b in pts[-6:]))
 
 
 def equivalent_plastic_strain(cp: ContactProblem, part: str = "inelastic"):

@@ -122,3 +122,19 @@ def apply(obj, prefix: str, options: Mapping[str, object], keep: bool = False) -
         for name in added:
             if not name.startswith(lazy):
                 opts.delValue(name)
+
+
+def destroy_problem(problem) -> None:
+    """Destroy the PETSc objects of a DOLFINx ``LinearProblem``/``NonlinearProblem`` now.
+
+    Collective. Their ``__del__`` does the same, but a problem whose SNES holds Python
+    callbacks sits in a reference cycle and is freed by Python's cyclic garbage collector,
+    which runs at different moments on different ranks: MUMPS's destroy is a collective call,
+    and a 2-rank ``lamina run`` hung at exit (one rank in ``MatDestroy_MUMPS``, the other in
+    PETSc's final garbage clean-up). Calling this on every rank at the same point of the
+    programme keeps the collective calls matched; the later ``__del__`` finds null handles.
+    """
+    for name in ("solver", "A", "b", "x", "P_mat"):
+        obj = getattr(problem, name, None)
+        if obj is not None and hasattr(obj, "destroy"):
+            obj.destroy()

@@ -200,7 +200,8 @@ class PressCycle:
         self.law = lithium_law(case.lithium)
         surface = geometry.SurfaceHeights(setup.heights, tuple(setup.physical_sizes[: setup.block.mesh.geometry.dim - 1]))
         self.cp = mechanics.ContactProblem(setup.block, surface, self.law,
-                                           prefix="lamina_press_", degree=case.mesh.degree)
+                                           prefix="lamina_press_", degree=case.mesh.degree,
+                                           control=case.press.control)
         self.maps = contactmap.ContactMaps.empty(setup.grid_heights, setup.physical_sizes)
         self.records: list[StepRecord] = []
         self.pressure = 0.0
@@ -298,6 +299,8 @@ class PressCycle:
         cp = self.cp
         scalars = {"position": dict(self.position), "pressure": self.pressure,
                    "applied_pressure": float(cp.pressure.value), "time": cp.time,
+                   "platen": float(cp.platen.value), "platen_stiffness": cp.stiffness,
+                   "peak_pressure": cp.peak_pressure,
                    "loaded": bool(cp.loaded), "records": [dict(r.__dict__) for r in self.records]}
         distributed = {k: v.copy() for k, v in self._distributed().items()}
         return scalars, distributed, self.maps.arrays()
@@ -324,6 +327,9 @@ class PressCycle:
         cp.u.x.array[:n] = distributed["u"]
         cp.u.x.scatter_forward()
         cp.pressure.value = float(scalars["applied_pressure"])
+        cp.platen.value = float(scalars["platen"])
+        cp.stiffness = float(scalars["platen_stiffness"])
+        cp.peak_pressure = float(scalars["peak_pressure"])
         cp.time = float(scalars["time"])
         cp.loaded = bool(scalars["loaded"])
         if cp.law is not None:

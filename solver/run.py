@@ -177,7 +177,11 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
             output["stages_completed"].append("press")
         if current_problem is not None:
             stage = "current"
-            output["current"] = current_stage(case, press_setup, cycle, current_problem, rf, ck)
+            try:
+                output["current"] = current_stage(case, press_setup, cycle, current_problem,
+                                                  rf, ck)
+            finally:
+                current_problem.close()
             output["stages_completed"].append("current")
         if press_setup is not None and ck.restarts:
             output["restarts"] = ck.restarts
@@ -309,6 +313,9 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
     t0 = time.perf_counter()
     try:
         records = cycle.run(position)
+    except BaseException:
+        cycle.cp.close()
+        raise
     finally:
         for w in fields or []:
             w.close()
@@ -343,8 +350,11 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
         if part:
             out["files"]["fields_after_restarts"] = sorted(
                 p.name for p in Path(rf.path).glob("*_restart*.bp")) if rf.rank == 0 else []
-    if case.output.plots:
-        out["files"].update(_press_figures(rf, cycle, records, peak))
+    try:
+        if case.output.plots:
+            out["files"].update(_press_figures(rf, cycle, records, peak))
+    finally:
+        cycle.cp.close()  # at the same point on every rank (see solver.petsc.destroy_problem)
     return out, cycle
 
 
@@ -606,7 +616,10 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
         output["press"] = note
         stage = "current"
         cycle = _SavedCycle(maps)
-        output["current"] = current_stage(case, setup, cycle, problem, rf)
+        try:
+            output["current"] = current_stage(case, setup, cycle, problem, rf)
+        finally:
+            problem.close()
         output["stages_completed"].append("current")
         results = case_results(case, output, comm, t0, started, argv)
         rf.finish(results)
