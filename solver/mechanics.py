@@ -621,8 +621,8 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
     """Find the platen displacement ``w`` with ``F(w) = p̄ A₀``; leave ``cp.u`` there.
 
     ``F`` is non-decreasing in ``w`` (from a fixed committed state the incremental problem is
-    monotone). The first guess steps from the committed ``(w₀, F₀)`` with the stiffness of the
-    last step (before the first step: ``E A₀ / t``, the stiffest the block can be, so the guess
+    monotone). The first guess steps from the committed ``(w₀, F₀)`` (with creep, ``dt > 0``,
+    not a point of this step's curve: only the start) with the stiffness of the last step (before the first step: ``E A₀ / t``, the stiffest the block can be, so the guess
     stays short of the root). Then secant steps through the last two evaluations; once the root
     is bracketed a secant point outside the bracket is replaced by the bracket's midpoint, and
     before that the step is limited to 4× the last one. Stops at ``|F − p̄ A₀| ≤ force_rtol
@@ -633,8 +633,8 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
     # The force is only as exact as Newton's residual, whose tolerance scales with the largest
     # load so far (see solve_load_step): relative to that, not to a small release target.
     tol = cp.force_rtol * max(pressure, cp.peak_pressure) * cp.face_area
-    if cp.loaded:
-        w0, f0 = -float(cp.platen.value), contact_force(cp)
+    if cp.loaded:  # the committed step met its pressure to the tolerance
+        w0, f0 = -float(cp.platen.value), float(cp.pressure.value) * cp.face_area
     else:  # the rigid approach at which the highest point of the surface first touches
         w0 = -cp.comm.allreduce(float(np.max(cp.lower, initial=-np.inf)), op=_mpi().MAX)
         f0 = 0.0
@@ -646,9 +646,12 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
         k = _youngs_modulus(cp.material) * cp.face_area / cp.block.thickness
         if not k > 0:  # unknown modulus: the force reached over the surface's height range
             k = target / cp.height_scale
-    pts = [(w0, f0 - target)]
-    lo = (w0, f0 - target) if f0 < target else None
-    hi = (w0, f0 - target) if f0 > target else None
+    # With creep (dt > 0) the force at w₀ is no longer F₀ (the stresses relax over dt): the
+    # committed point is then not on this step's curve F(w) and only gives the first guess.
+    creep = cp.law is not None and cp.law.dt > 0
+    pts = [] if creep else [(w0, f0 - target)]
+    lo = (w0, f0 - target) if f0 < target and not creep else None
+    hi = (w0, f0 - target) if f0 > target and not creep else None
     w = w0 + (target - f0) / k
     its = lits = 0
     reason = 0
@@ -661,22 +664,21 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
         lits += li
         g = contact_force(cp) - target
         pts.append((w, g))
+        # one evaluation so far (a creep step): the secant through it with slope k
+        (wa, ga), (wb, gb) = pts[-2] if len(pts) > 1 else (w - 1.0, g - k), pts[-1]
+        slope = (gb - ga) / (wb - wa) if wb != wa else 0.0
         if abs(g) <= tol:
-            (wa, ga), (wb, gb) = pts[-2], pts[-1]
-            slope = (gb - ga) / (wb - wa) if wb != wa else k
             return its, lits, reason, slope if slope > 0 else k
         if g < 0 and (lo is None or w > lo[0]):
             lo = (w, g)
         if g > 0 and (hi is None or w < hi[0]):
             hi = (w, g)
-        (wa, ga), (wb, gb) = pts[-2], pts[-1]
-        slope = (gb - ga) / (wb - wa) if wb != wa else 0.0
         nxt = wb - gb / slope if slope > 0 else math.nan
         if lo is not None and hi is not None:
             if not (lo[0] < nxt < hi[0]):
                 nxt = 0.5 * (lo[0] + hi[0])
         else:
-            last = abs(wb - wa) if wb != wa else abs(w - w0)
+            last = abs(wb - wa) if wb != wa else abs(gb) / k
             direction = 1.0 if g < 0 else -1.0
             if not math.isfinite(nxt) or (nxt - wb) * direction <= 0:
                 nxt = wb + direction * 2 * last
@@ -686,7 +688,7 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
     raise SolveError(f"platen ({cp.prefix}): contact force {target + pts[-1][1]:.6g} after "
                      f"{PLATEN_MAX_EVALUATIONS} evaluations, target {target:.6g} "
                      f"(p = {pressure:.6g} Pa); last (w, F − target): "
-                     + ", ".join(f"({a:.9g}, {b:.3g})" for a, b in pts[-6:]))
+                     + ", ".join(f"({a:.9g}, {b:.3g})" for a, b in pts))
 
 
 def equivalent_plastic_strain(cp: ContactProblem, part: str = "inelastic"):
