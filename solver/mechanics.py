@@ -345,6 +345,8 @@ class ContactProblem:
         scale = self.comm.allreduce(float(np.max(np.abs(self.lower), initial=0.0)),
                                     op=_mpi().MAX)
         self.height_scale = scale if scale > 0 else block.h_face
+        #: platen displacement at which the highest point of the surface touches the face (m)
+        self.first_touch = -worst
         if worst > 1e-9 * self.height_scale:
             raise InputError(f"surface: rises {worst:.3g} m above the contact face at z = "
                              f"{block.z_face:.6g} m; place the face at max(h)")
@@ -636,7 +638,7 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
     if cp.loaded:  # the committed step met its pressure to the tolerance
         w0, f0 = -float(cp.platen.value), float(cp.pressure.value) * cp.face_area
     else:  # the rigid approach at which the highest point of the surface first touches
-        w0 = -cp.comm.allreduce(float(np.max(cp.lower, initial=-np.inf)), op=_mpi().MAX)
+        w0 = cp.first_touch
         f0 = 0.0
         bs = cp.V.dofmap.index_map_bs
         cp.u.x.array[cp.vertical::bs] = -w0

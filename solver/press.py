@@ -166,6 +166,7 @@ class StepRecord:
     mean_contact_pressure: float     # over the contact area
     plastic_zone_depth: float
     spots: dict = field(default_factory=dict)
+    platen_displacement: float | None = None  # m, downward from first touch; platen control
 
     def summary(self) -> dict:
         d = dict(self.__dict__)
@@ -374,7 +375,9 @@ class PressCycle:
             void_volume_per_area=float(grid["gap"].mean()),
             max_contact_pressure=float(grid["pressure"].max()),
             mean_contact_pressure=float(contact_p.mean()) if contact_p.size else 0.0,
-            plastic_zone_depth=float(depth), spots=spots)
+            plastic_zone_depth=float(depth), spots=spots,
+            platen_displacement=(-float(cp.platen.value) - cp.first_touch
+                                 if cp.control == "platen" else None))
         self.records.append(rec)
         if self.progress:
             self.progress(self._segment_index, self._n_segments, rec, False)
