@@ -111,17 +111,15 @@ Results (κ; FE corrected / BEM on the same surface):
   2.139 ± 0.027, FE class estimate **2.157** (checked, 0.14 inside the upper limit); mesh drift
   3 vs 4 elements per λs 5.9 % (≤ 8 %); passes.
 * ``full`` (λr/λs = 8, seeds 1–5, 3 elements per λs, 93 639 dofs a seed; convergence runs at 4
-  elements per λs, ≈ 177 000 dofs, on seeds 1–2). Estimated ≈ 35–45 min of CPU on one free core
-  (FE ≈ 4 min a seed at 3 per λs, ≈ 10 min at 4 per λs, BEM ≈ 10 min): run it with
-  ``mpiexec -n 2`` on a free 2-core box or on a cluster node. Measured so far (this box was
-  shared by ≈ 10 jobs, one FE seed took ≈ 18–35 min of wall time): FE on seeds 1–2 only, BEM on
-  all five. FE corrected / BEM (24 per λs for seed 1, 12 per λs otherwise): seed 1 2.245 / 2.218,
-  seed 2 2.195 / 2.179 (node count 2.82, 2.85; α_FE = 0.184 from 6 Hertz spots), FE/BEM 1.012,
-  1.007; BEM seeds 1–5 (12 per λs) 2.213, 2.179, 2.300, 2.058, 2.147, mean 2.179;
-  class mean (BEM, 30 seeds) 2.122 ± 0.020. Expected ``full`` outcome: seed mean ≈ 2.179 ×
-  1.010 ≈ 2.20 (0.10 inside the upper limit), class estimate ≈ 2.14. Not yet run: the full FE on
-  seeds 3–5 and the 4-per-λs convergence runs. 3 elements per λs is the coarsest usable mesh:
-  on λr/λs = 4, seed 1, the corrected κ at 3 per λs is 5.9 % above 4 per λs (``small``).
+  elements per λs, ≈ 177 000 dofs, on seeds 1–2), measured 2026-11-23 serially
+  (``python benchmarks/rough_elastic_contact.py --size full``, 58 min wall / 46 min CPU on a
+  shared 2-core box): FE corrected / BEM (24 per λs): seed 1 2.245 / 2.218, seed 2 2.195 / 2.186,
+  seed 3 2.271 / 2.304, seed 4 2.080 / 2.064, seed 5 2.180 / 2.154; **FE mean 2.194** (inside
+  1.8–2.3), BEM mean 2.185, FE/BEM 1.004 (tol 6 %); node counts 2.66–2.92 (α_FE = 0.184 from 6
+  Hertz spots); corrected κ 4/λs ÷ 3/λs 0.987 and 0.995 (mesh drift 0.9 %, tol 8 %); class mean
+  (BEM, 12 per λs, 40 seeds) 2.118 ± 0.017, FE class estimate 2.127 (inside the window); force
+  balance 1.8e-14; ≤ 9 Newton iterations per load. 3 elements per λs is the coarsest usable
+  mesh: on λr/λs = 4, seed 1, the corrected κ at 3 per λs is 5.9 % above 4 per λs (``small``).
 * Old set-up for comparison (λr/λs = 4, x = 0.01–0.04, ``full`` at 6 elements per λs, seeds
   1–5): FE 2.395, BEM 2.390, FE/BEM 1.002: the FE was right, the surface class and load range
   put κ on the edge of the window.
