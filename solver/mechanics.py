@@ -19,8 +19,8 @@ configurations or writes files.
 * Load (``control``): ``"platen"``, a rigid platen on the top face (``u_z = −w`` there) whose
   displacement ``w`` is found so that the contact force equals ``p̄ A₀`` (an outer secant
   iteration on ``w`` around displacement-controlled solves, :func:`solve_load_step`); or
-  ``"traction"``, a uniform pressure ``p̄`` on the top face (traction ``−p̄ e_z``). The platen is
-  what the press does and what keeps Newton well posed with perfectly plastic lithium: under a
+  ``"traction"``, a uniform pressure ``p̄`` on the top face (traction ``−p̄ e_z``). The
+  platen is what the press does and what keeps Newton well posed with perfectly plastic lithium: under a
   prescribed traction an iterate whose contact spots cannot yet carry the load has no bounded
   solution (residuals of 1e19 were seen), under a prescribed displacement every iterate has one.
   For the blocks used here
@@ -554,12 +554,18 @@ def _newton(cp: ContactProblem, pressure: float, dt: float) -> tuple[int, int, i
     return reason, its, lits
 
 
+def _face_reactions(cp: ContactProblem) -> np.ndarray:
+    """Reactions at the face's vertical dofs (local, owned and ghost; N, 2D: N/m): the residual
+    of the unconstrained problem at the current ``u``."""
+    if cp.law is not None:
+        cp.law.update()  # σ of the current u (no-op after a converged solve)
+    return cp._assemble(cp.problem.F)[cp.face_dofs]
+
+
 def contact_force(cp: ContactProblem) -> float:
     """Total contact force (N; 2D: N/m) of the current iterate, from the reactions of the face
     nodes (all ranks). Collective."""
-    if cp.law is not None:
-        cp.law.update()
-    residual = cp._assemble(cp.problem.F)[cp.face_dofs]
+    residual = _face_reactions(cp)
     return float(cp.comm.allreduce(float(np.sum(residual[cp._owned])), op=_mpi().SUM))
 
 
@@ -624,12 +630,13 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
 
     ``F`` is non-decreasing in ``w`` (from a fixed committed state the incremental problem is
     monotone). The first guess steps from the committed ``(w₀, F₀)`` (with creep, ``dt > 0``,
-    not a point of this step's curve: only the start) with the stiffness of the last step (before the first step: ``E A₀ / t``, the stiffest the block can be, so the guess
-    stays short of the root). Then secant steps through the last two evaluations; once the root
-    is bracketed a secant point outside the bracket is replaced by the bracket's midpoint, and
+    not a point of this step's curve: only the start) with the stiffness of the last step
+    (before the first step: ``E A₀ / t``, the stiffest the block can be, so the guess stays
+    short of the root). Then secant steps through the last two evaluations; once the root is
+    bracketed a secant point outside the bracket is replaced by the bracket's midpoint, and
     before that the step is limited to 4× the last one. Stops at ``|F − p̄ A₀| ≤ force_rtol
-    max(p̄, p̄_peak) A₀``. Returns (Newton iterations, linear iterations, last SNES reason, dF/dw of the last
-    two evaluations).
+    max(p̄, p̄_peak) A₀``. Returns (Newton iterations, linear iterations, last SNES reason,
+    dF/dw of the last two evaluations).
     """
     target = pressure * cp.face_area
     # The force is only as exact as Newton's residual, whose tolerance scales with the largest
@@ -666,31 +673,32 @@ def _platen_root(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
         lits += li
         g = contact_force(cp) - target
         pts.append((w, g))
-        # one evaluation so far (a creep step): the secant through it with slope k
-        (wa, ga), (wb, gb) = pts[-2] if len(pts) > 1 else (w - 1.0, g - k), pts[-1]
-        slope = (gb - ga) / (wb - wa) if wb != wa else 0.0
+        if len(pts) > 1 and pts[-2][0] != w:
+            wa, ga = pts[-2]
+            slope, last = (g - ga) / (w - wa), abs(w - wa)
+        else:  # one evaluation so far (a creep step): the last step's stiffness
+            slope, last = k, abs(g) / k
         if abs(g) <= tol:
             return its, lits, reason, slope if slope > 0 else k
         if g < 0 and (lo is None or w > lo[0]):
             lo = (w, g)
         if g > 0 and (hi is None or w < hi[0]):
             hi = (w, g)
-        nxt = wb - gb / slope if slope > 0 else math.nan
+        nxt = w - g / slope if slope > 0 else math.nan
         if lo is not None and hi is not None:
             if not (lo[0] < nxt < hi[0]):
                 nxt = 0.5 * (lo[0] + hi[0])
         else:
-            last = abs(wb - wa) if wb != wa else abs(gb) / k
             direction = 1.0 if g < 0 else -1.0
-            if not math.isfinite(nxt) or (nxt - wb) * direction <= 0:
-                nxt = wb + direction * 2 * last
-            elif abs(nxt - wb) > 4 * last:
-                nxt = wb + direction * 4 * last
+            if not math.isfinite(nxt) or (nxt - w) * direction <= 0:
+                nxt = w + direction * 2 * last
+            elif abs(nxt - w) > 4 * last:
+                nxt = w + direction * 4 * last
         w = nxt
     raise SolveError(f"platen ({cp.prefix}): contact force {target + pts[-1][1]:.6g} after "
                      f"{PLATEN_MAX_EVALUATIONS} evaluations, target {target:.6g} "
                      f"(p = {pressure:.6g} Pa); last (w, F − target): "
-                     + ", ".join(f"({a:.9g}, {b:.3g})" for a, b in pts))
+                     + ", ".join(f"({a:.9g}, {b:.3g})" for a, b in pts[-4:]))
 
 
 def equivalent_plastic_strain(cp: ContactProblem, part: str = "inelastic"):
@@ -733,9 +741,7 @@ def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
     ``Σ p_i A_i`` equals the applied load exactly (equilibrium of the discrete problem).
     """
     tol = cp.default_tol() if tol is None else float(tol)
-    if cp.law is not None:
-        cp.law.update()  # σ of the current u (no-op after a converged step)
-    residual = cp._assemble(cp.problem.F)[cp.face_dofs]
+    residual = _face_reactions(cp)
     own = cp._owned
     gap = (cp.u.x.array[cp.face_dofs] - cp.lower)[own]
     area = cp._area[own]

@@ -312,15 +312,21 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
     cycle.between_steps = ck
     t0 = time.perf_counter()
     try:
-        records = cycle.run(position)
-    except BaseException:
-        cycle.cp.close()
-        raise
+        try:
+            records = cycle.run(position)
+        finally:
+            for w in fields or []:
+                w.close()
+        wall = time.perf_counter() - t0
+        io.save_npz(rf, "contact_maps.npz", cycle.maps.arrays())
+        out = _press_output(case, setup, rf, cycle, records, wall, part)
     finally:
-        for w in fields or []:
-            w.close()
-    wall = time.perf_counter() - t0
-    io.save_npz(rf, "contact_maps.npz", cycle.maps.arrays())
+        cycle.cp.close()  # at the same point on every rank (see solver.petsc.destroy_problem)
+    return out, cycle
+
+
+def _press_output(case: Case, setup, rf, cycle, records, wall: float, part: str) -> dict:
+    """The press stage's part of results.json (and its figures)."""
     steps = [r.summary() for r in records]
     loaded = [r for r in records if r.phase != "release"]
     peak = max(loaded, key=lambda r: (r.mean_pressure, r.time)) if loaded else records[-1]
@@ -350,12 +356,9 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
         if part:
             out["files"]["fields_after_restarts"] = sorted(
                 p.name for p in Path(rf.path).glob("*_restart*.bp")) if rf.rank == 0 else []
-    try:
-        if case.output.plots:
-            out["files"].update(_press_figures(rf, cycle, records, peak))
-    finally:
-        cycle.cp.close()  # at the same point on every rank (see solver.petsc.destroy_problem)
-    return out, cycle
+    if case.output.plots:
+        out["files"].update(_press_figures(rf, cycle, records, peak))
+    return out
 
 
 def build_current_problem(case: Case, setup, comm):
