@@ -577,8 +577,11 @@ def _youngs_modulus(material) -> float:
     return math.nan
 
 
-#: Halvings of the platen's move towards one trial displacement before the step fails.
+#: Halvings in a row of the platen's move towards one trial displacement before the step fails
+#: (the move is then 1/4096 of the last one that converged).
 PLATEN_MAX_HALVINGS = 12
+#: Most Newton solves of one continuation (converged and failed) before the step fails.
+PLATEN_MAX_SOLVES = 200
 
 
 def _platen_continuation(cp: ContactProblem, pressure: float, good: tuple[float, np.ndarray],
@@ -590,15 +593,19 @@ def _platen_continuation(cp: ContactProblem, pressure: float, good: tuple[float,
     increment of the step), so the solution at ``w`` does not depend on the moves that reach
     it: the moves only bring Newton's initial guess close enough. This is what makes the load
     path (and with it the results) independent of where Newton happens to fail, e.g. on 1 or N
-    ranks. Returns (last SNES reason, Newton iterations, linear iterations); raises
-    :class:`SolveError` after :data:`PLATEN_MAX_HALVINGS` halvings of one move.
+    ranks. The move doubles after every converged solve and halves after every failed one; the
+    halvings are counted in a row, not in total, so a long continuation that keeps converging
+    in small moves is not given up half-way: what decides failure is a move that cannot get any
+    smaller, not the sum of Newton's near misses (whose number depends on round-off). Returns
+    (last SNES reason, Newton iterations, linear iterations); raises :class:`SolveError` after
+    :data:`PLATEN_MAX_HALVINGS` halvings in a row or :data:`PLATEN_MAX_SOLVES` solves.
     """
     dt = cp.law.dt if cp.law is not None else 0.0
     w_g, u_g = good
     its = lits = 0
     move = w - w_g
     halvings = 0
-    while True:
+    for _ in range(PLATEN_MAX_SOLVES):
         target = w if abs(w - w_g) <= abs(move) * (1 + 1e-12) else w_g + move
         cp.platen.value = -target
         try:
@@ -607,8 +614,8 @@ def _platen_continuation(cp: ContactProblem, pressure: float, good: tuple[float,
             its += int(cp.snes.getIterationNumber())
             halvings += 1
             if halvings > PLATEN_MAX_HALVINGS:
-                raise SolveError(f"{e}; platen moves from w = {w_g:.6g} m halved "
-                                 f"{PLATEN_MAX_HALVINGS} times") from None
+                raise SolveError(f"{e}; platen move from w = {w_g:.6g} m halved "
+                                 f"{PLATEN_MAX_HALVINGS} times in a row") from None
             cp.u.x.array[:] = u_g
             cp.u.x.scatter_forward()
             move /= 2
@@ -618,7 +625,11 @@ def _platen_continuation(cp: ContactProblem, pressure: float, good: tuple[float,
         if target == w:
             return reason, its, lits
         w_g, u_g = target, cp.u.x.array.copy()
+        halvings = 0
         move *= 2  # it was easy: try a longer move
+    raise SolveError(f"contact Newton ({cp.prefix}) at p = {pressure:.6g} Pa: platen "
+                     f"continuation to w = {w:.6g} m stopped at w = {w_g:.6g} m after "
+                     f"{PLATEN_MAX_SOLVES} solves")
 
 
 #: Most force evaluations (Newton solves) of one platen step before it counts as failed.
