@@ -55,8 +55,8 @@ Set-up and the choices behind it:
   at x = 0.01–0.04, 9 seeds). A mean over two seeds is uncertain by ±0.11, over five by
   ±0.05–0.07. The check therefore also bounds the **FE estimate of the class mean**: (BEM class
   mean over many seeds) × (FE κ / BEM κ on the FE seeds), a control variate whose error is the
-  class mean's standard error (≈ 0.02–0.03) plus the FE/BEM ratio's. ``small`` (two seeds)
-  checks only this estimate and reports its two-seed mean; ``full`` checks both.
+  class mean's standard error (≈ 0.02–0.03) plus the FE/BEM ratio's. ``small`` (one seed)
+  checks only this estimate and reports the seed's κ; ``full`` checks both.
 
 What κ to expect, and the choice of bandwidth and load range
 ------------------------------------------------------------
@@ -105,11 +105,12 @@ the same loads is 2.18 ± 0.015, 0.12 inside the window, and it checks the class
 
 Results (κ; FE corrected / BEM on the same surface):
 
-* ``small`` (λr/λs = 4, seeds 1–2, 4 elements per λs, 35 937 dofs; ≈ 4 min of CPU, measured on
-  a 2-core box shared with other jobs; serial in CI): 2.132 / 2.151, 2.105 / 2.051; mean 2.118
-  (BEM 2.101), FE/BEM 1.008; α_FE = 0.184, α_BEM = 0.102; class mean (BEM, 32 seeds)
-  2.139 ± 0.027, FE class estimate **2.157** (checked, 0.14 inside the upper limit); mesh drift
-  3 vs 4 elements per λs 5.9 % (≤ 8 %); passes.
+* ``small`` (λr/λs = 4, seed 1, 4 elements per λs, 35 937 dofs; 117 s on the 2-core box,
+  serial in CI; one seed since 2026-11-23 to keep the CI suite inside its budget): FE 2.132 /
+  BEM 2.151, FE/BEM 0.991; class mean (BEM, 32 seeds) 2.139 ± 0.027, FE class estimate
+  **2.119** (checked, 0.18 inside the upper limit); mesh drift 3 vs 4 elements per λs 5.9 %
+  (≤ 8 %); passes. With seeds 1–2 (before): 2.132 / 2.151, 2.105 / 2.051, FE/BEM 1.008, class
+  estimate 2.157.
 * ``full`` (λr/λs = 8, seeds 1–5, 3 elements per λs, 93 639 dofs a seed; convergence runs at 4
   elements per λs, ≈ 177 000 dofs, on seeds 1–2), measured 2026-11-23 serially
   (``python benchmarks/rough_elastic_contact.py --size full``, 58 min wall / 46 min CPU on a
@@ -162,7 +163,7 @@ SIZES = {
     # of the mesh-convergence runs; BEM seeds of the surface-class mean and of the
     # mirrored/periodic comparison; seed_mean_checked: whether the plain mean over the FE seeds
     # is checked against the window (always reported) or only the class estimate (see run())
-    "small": {"band": 4, "seeds": (1, 2), "per": 4, "conv": ((1, 3),), "class_seeds": 32,
+    "small": {"band": 4, "seeds": (1,), "per": 4, "conv": ((1, 3),), "class_seeds": 32,
               "mirror_seeds": 8, "hertz_offsets": 3, "seed_mean_checked": False},
     "full": {"band": 8, "seeds": (1, 2, 3, 4, 5), "per": 3, "conv": ((1, 4), (2, 4)),
              "class_seeds": 40, "mirror_seeds": 16, "hertz_offsets": 6,
