@@ -26,6 +26,8 @@ key                 shape         meaning
 from __future__ import annotations
 
 import hashlib
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +96,11 @@ def load(path: str | Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             data = {k: f[k] for k in f.files}
-    except (OSError, ValueError) as e:
-        raise InputError(f"contact map '{path}': cannot be read ({e})") from None
+    # a job killed while writing, or a file overwritten by hand: zipfile's and zlib's errors
+    # are neither OSError nor ValueError
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        why = " ".join(str(e).split()) or type(e).__name__
+        raise InputError(f"contact map '{path}': cannot be read ({why})") from None
     needed = {"x", "y", "heights", "physical_sizes", "surface_sha256", "pressure", "gap",
               "in_contact", "mean_pressure", "time", "phase"}
     if missing := needed - set(data):

@@ -61,3 +61,26 @@ def test_check_matches_refuses_other_surface(tmp_path):
     h2[0, 0] += 1e-9
     with pytest.raises(InputError, match="different surface"):
         contactmap.check_matches(data, h2, (1e-4, 1e-4))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupted", "text", "missing"])
+def test_load_refuses_a_damaged_file_in_one_line(tmp_path, damage):
+    """A damaged ``contact_maps.npz`` (cut short by a killed job, overwritten, or absent) is an
+    InputError naming the file, not a zipfile/EOF traceback."""
+    h = np.random.default_rng(0).normal(size=(16, 16))
+    path = tmp_path / "contact_maps.npz"
+    np.savez(path, **contactmap.ContactMaps.empty(h, (1e-4, 1e-4)).arrays())
+    assert set(contactmap.load(path)) >= {"x", "heights", "pressure"}
+    raw = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "corrupted":  # the zip directory intact, the members' bytes garbage
+        mid = len(raw) // 3
+        path.write_bytes(raw[:mid] + bytes(b ^ 0xFF for b in raw[mid:2 * mid]) + raw[2 * mid:])
+    elif damage == "text":
+        path.write_text("not a zip file\n")
+    else:
+        path.unlink()
+    with pytest.raises(InputError, match="contact map '.*contact_maps.npz'") as e:
+        contactmap.load(path)
+    assert "\n" not in str(e.value)
