@@ -98,7 +98,7 @@ def load(path: str | Path) -> dict[str, np.ndarray]:
             data = {k: f[k] for k in f.files}
     # a job killed while writing, or a file overwritten by hand: zipfile's and zlib's errors
     # are neither OSError nor ValueError
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
         why = " ".join(str(e).split()) or type(e).__name__
         raise InputError(f"contact map '{path}': cannot be read ({why})") from None
     needed = {"x", "y", "heights", "physical_sizes", "surface_sha256", "pressure", "gap",

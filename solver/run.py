@@ -644,9 +644,6 @@ class _SavedCycle:
 
 def _load_maps(npz: Path, label: str) -> dict:
     """The arrays of a ``contact_maps.npz``; any unreadable file is one InputError naming it."""
-    import zipfile
-    import zlib
-
     from solver import contactmap
 
     if not npz.is_file():
@@ -661,9 +658,6 @@ def _load_maps(npz: Path, label: str) -> dict:
         return contactmap.load(npz)
     except InputError as e:
         raise InputError(f"{label}: {str(e).removeprefix(f'contact map {str(npz)!r}: ')}") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as e:
-        # contactmap.load catches OSError/ValueError only; a truncated or damaged zip raises these.
-        raise InputError(f"{label}: cannot be read ({type(e).__name__}: {e})") from None
 
 
 def _maps_from_arrays(data: dict, label: str):
