@@ -68,7 +68,7 @@ import numpy as np
 from solver import contactmap, geometry, laws
 from solver.errors import InputError, SolveError
 from solver.fem_backend import import_dolfinx
-from solver.petsc import LINEAR_LU, preset
+from solver.petsc import GAMG_CG, LINEAR_LU, preset
 from solver.petsc import apply as apply_options
 
 KINDS = ("plane_strain", "axisymmetric", "3d")
@@ -78,16 +78,7 @@ KINDS = ("plane_strain", "axisymmetric", "3d")
 CURRENT_LINEAR: dict[str, object] = preset(LINEAR_LU)
 
 #: The same for 3D blocks too large for LU: CG + smoothed-aggregation AMG (a scalar Laplacian).
-CURRENT_LINEAR_GAMG: dict[str, object] = {
-    "ksp_type": "cg",
-    "ksp_rtol": 1.0e-12,
-    "ksp_max_it": 2000,
-    "pc_type": "gamg",
-    "pc_gamg_type": "agg",
-    "pc_gamg_agg_nsmooths": 1,
-    "mg_levels_ksp_type": "chebyshev",
-    "mg_levels_pc_type": "jacobi",
-}
+CURRENT_LINEAR_GAMG: dict[str, object] = preset(GAMG_CG)
 
 #: Butler–Volmer potential problem: Newton with backtracking (the exponentials overshoot from a
 #: far iterate), direct linear solves. :class:`CurrentProblem` adds an absolute residual

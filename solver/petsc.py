@@ -33,6 +33,19 @@ CONTACT_VI: dict[str, object] = {
     "mat_mumps_icntl_7": 5,
 }
 
+#: CG + smoothed-aggregation AMG with Chebyshev/Jacobi smoothing: the iterative linear solver of
+#: every problem too large for LU (the problems add their own thresholds and smoothing steps).
+GAMG_CG: dict[str, object] = {
+    "ksp_type": "cg",
+    "ksp_rtol": 1.0e-12,
+    "ksp_max_it": 2000,
+    "pc_type": "gamg",
+    "pc_gamg_type": "agg",
+    "pc_gamg_agg_nsmooths": 1,
+    "mg_levels_ksp_type": "chebyshev",
+    "mg_levels_pc_type": "jacobi",
+}
+
 #: The same for 3D blocks too large for a direct solve: CG + smoothed-aggregation AMG on the
 #: reduced (inactive-set) Jacobian. That submatrix is extracted by SNES each iteration and loses
 #: the block size and any near-nullspace of the full matrix, so GAMG sees a scalar problem: it
@@ -40,15 +53,8 @@ CONTACT_VI: dict[str, object] = {
 #: but is worth it only where LU runs out of memory (several 1e5 unknowns in 3D).
 CONTACT_VI_GAMG: dict[str, object] = {
     **{k: v for k, v in CONTACT_VI.items() if not k.startswith(("ksp_", "pc_", "mat_"))},
-    "ksp_type": "cg",
-    "ksp_rtol": 1.0e-12,
-    "ksp_max_it": 2000,
-    "pc_type": "gamg",
-    "pc_gamg_type": "agg",
-    "pc_gamg_agg_nsmooths": 1,
+    **GAMG_CG,
     "pc_gamg_threshold": 0.01,
-    "mg_levels_ksp_type": "chebyshev",
-    "mg_levels_pc_type": "jacobi",
     "mg_levels_ksp_max_it": 3,
 }
 

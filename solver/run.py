@@ -191,13 +191,16 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
             io.remove_checkpoint(rf)
     except Checkpointed:
         raise
-    except InputError:
-        rf.fail("input error", stage)
-        raise
     except Exception as e:
-        rf.fail(f"{type(e).__name__}: {e}", stage)
+        _mark_failed(rf, e, stage)
         raise
     return results
+
+
+def _mark_failed(rf, e: Exception, stage: str) -> None:
+    """Mark the run folder FAILED in ``stage``: "input error" for bad input (the message goes
+    to stderr as the one-line error), the exception otherwise."""
+    rf.fail("input error" if isinstance(e, InputError) else f"{type(e).__name__}: {e}", stage)
 
 
 def _find_checkpoint(case: Case, out, comm):
@@ -626,11 +629,8 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
         output["stages_completed"].append("current")
         results = case_results(case, output, comm, t0, started, argv)
         rf.finish(results)
-    except InputError:
-        rf.fail("input error", stage)
-        raise
     except Exception as e:
-        rf.fail(f"{type(e).__name__}: {e}", stage)
+        _mark_failed(rf, e, stage)
         raise
     return results
 
