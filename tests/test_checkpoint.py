@@ -18,31 +18,10 @@ import pytest
 from solver import checkpoint
 from solver.errors import EXIT_CHECKPOINTED, InputError
 
+from cases import fast_2d
 from mpi_helpers import MPIEXEC, ROOT
 
-CASE = """
-name = "restart-2d"
-[surface]
-nb_grid_pts = [64, 64]
-physical_sizes = [4e-5, 4e-5]
-short_cutoff = 5e-6
-long_cutoff = 2e-5
-rms_height = 2e-7
-[lithium]
-# Linear hardening (H = E/10) keeps the case fast (≈15 Newton iterations per step); the
-# perfectly plastic default case is compared on 1 and 2 ranks in test_current_rerun.py.
-hardening_modulus = 7.8e8
-[mesh]
-dimension = 2
-thickness = 4e-5
-[press]
-pressures = [0.5e6, 1.5e6]
-hold_times = [0.0, 5.0]
-steps_per_ramp = 3
-steps_per_hold = 3
-[output]
-plots = false
-"""
+CASE = fast_2d("restart-2d", plots=False)
 
 LIMIT = 900  # s, per lamina process (generous: a shared, loaded 2-core machine)
 

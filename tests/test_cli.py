@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cases import fast_2d
 from solver.cli import main
 
 SURF = '[surface]\n'
@@ -149,21 +150,7 @@ def test_version_lists_the_stack(capsys):
         assert any(line.split()[0] == name for line in out.splitlines()), name
 
 
-FAST_2D = """
-name = "fast-2d"
-[surface]
-nb_grid_pts = [64, 64]
-physical_sizes = [4e-5, 4e-5]
-short_cutoff = 5e-6
-long_cutoff = 2e-5
-rms_height = 2e-7
-[mesh]
-dimension = 2
-thickness = 4e-5
-[press]
-pressures = [0.5e6, 1.5e6]
-hold_times = [0.0, 5.0]
-"""
+FAST_2D = fast_2d("fast-2d")
 
 
 def test_surface_command_on_default_case(tmp_path):
