@@ -55,6 +55,14 @@ scaling benchmark ran beside it for 35 of its 41 min), 1 000 046 dofs:
 * memory: peak RSS summed over the 2 ranks 3.62 GB = 3620 B/dof (3271 B/dof above the imports);
   MUMPS factor 1223 B/dof (INFOG(22), press) and 1225 B/dof (linear).
 
+These full numbers were measured under the uniform top traction (``press.control =
+"traction"``), before the rigid platen became the default. Under the platen (this script's case
+now) every target pressure takes a secant iteration of several Newton solves; a full re-run on
+2026-11-23 (2 shared cores, ``mpiexec -n 2``) had not finished after 59 min and was stopped, so
+the full wall time and iterations per increment under the platen are not measured yet (the cost
+of one Newton step and the memory per dof do not depend on the control). ``small`` runs under
+the platen in CI.
+
 The symbolic factorisation (MUMPS analysis with METIS, sequential) is redone at every Newton
 step because the reduced-space sub-matrix changes with the active set; it does not speed up
 with ranks (``scaling``) and dominates the cost: the first thing to attack (parallel ordering,
