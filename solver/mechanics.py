@@ -58,7 +58,7 @@ import numpy as np
 from solver import geometry, laws, quadrature
 from solver.errors import InputError, SolveError
 from solver.fem_backend import import_dolfinx
-from solver.petsc import CONTACT_VI
+from solver.petsc import CONTACT_VI, PROFILE_ORDERING
 from solver.petsc import apply as apply_options
 
 KINDS = ("plane_strain", "axisymmetric", "3d")
@@ -365,6 +365,8 @@ class ContactProblem:
         # unknown's units: 10 nm here, more than the displacements): scale it to the surface.
         if petsc_options is None:
             options = dict(CONTACT_VI)
+            if self.kind != "3d":
+                options.update(PROFILE_ORDERING)
             if self.law is not None:
                 options.update(PLATEN_INELASTIC_OVERRIDES if control == "platen"
                                else INELASTIC_OVERRIDES)
