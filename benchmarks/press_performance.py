@@ -3,7 +3,7 @@
 The case is lamina's default 2D case with a long profile (:mod:`_performance`: P2 triangles,
 face elements 2 µm = short cutoff / 4, thickness 50 µm graded by 1.3, the default self-affine
 collector; ``38 (2 n_face + 1)`` displacement dofs), pressed through the product's press cycle
-(:class:`solver.press.PressCycle`, SNES ``vinewtonrsls``, MUMPS) to 1 MPa from 3 initial
+(:class:`solver.press.PressCycle`, rigid platen, SNES ``vinewtonrsls``, MUMPS) to 1 MPa from 3 initial
 increments (adaptive growth, each at most 2× the previous pressure), load only. ``small``:
 19 038 dofs (250 face elements, 0.5 mm); ``full``: 1 000 046 dofs (13 158 face elements,
 26.3 mm), meant for ``mpiexec -n 2``.
@@ -12,7 +12,8 @@ Lithium: E, ν and σ_y of Masias et al. (2019) as in the default case, with Nor
 at dt = 0), but **linear hardening H = E/10** instead of the default's perfect plasticity.
 Why: with the default collector (rms slope ≈ 0.1, plasticity index E* h'/σ_y ≈ 1000) every spot
 is fully plastic from the first contact, and the semismooth Newton of the perfectly plastic
-contact fails on long profiles. Measured (this machine, shared, load 8–10 on 2 cores):
+contact fails on long profiles. Measured under traction control (before the rigid platen was
+the default; this machine, shared, load 8–10 on 2 cores):
 100 face elements, 1 MPa in 3 increments: the first increment failed 4 times (60 iterations,
 residual 1e16–1e21) down to 21 kPa and the press stalled near 80 kPa after ≈ 20 cut-backs
 (5 min); 500 face elements: no step converged in 200 s at 10 kPa, nor with a 50× smoother
@@ -42,32 +43,30 @@ N^1.27, ≈ 23 GB at 954 k dofs, and GAMG on the VI's reduced sub-matrix, which 
 structure, needed 138 CG iterations per Newton step at 50 k dofs: the 3D ``full`` was never run on
 a workstation). ``small`` is the same case shorter, so CI checks what ``full`` measures.
 
-Full run, ``mpiexec -n 2 python benchmarks/press_performance.py --size full`` (2 cores shared
-with other engineers' solves: load average 10 at the start, 13 at the peak, 5 at the end; the
-scaling benchmark ran beside it for 35 of its 41 min), 1 000 046 dofs:
+Full run, ``mpiexec -n 2 python benchmarks/press_performance.py --size full`` (2026-12-03,
+commit 35af850, the 2 cores otherwise idle, load average 2), 1 000 046 dofs, rigid platen:
 
-* wall time: press 2435 s (3 increments, 0 cut-backs), set-up 10 s, whole run 2466 s;
-* Newton iterations per increment 30, 16, 17 (mean 21), 63 Newton steps; A_r/A0 = 0.050;
-* one Newton step 38.6 s, one bonded linear solve 15.4 s (assembly 1.5, LU 13.3, solve 0.65):
-  ratio 2.51 (the symbolic LU alone is 64 % of a Newton step, see below);
-* SNES time split: residual 6.0 %, Jacobian 4.1 %, PC set-up (LU) 83.6 % of which symbolic
-  64.5 %, triangular solves 2.9 %, rest 3.4 %;
-* memory: peak RSS summed over the 2 ranks 3.62 GB = 3620 B/dof (3271 B/dof above the imports);
-  MUMPS factor 1223 B/dof (INFOG(22), press) and 1225 B/dof (linear).
+* wall time: press 1904 s (3 increments), set-up 1.9 s, whole run 1915 s (32 min);
+* Newton iterations per increment 173, 75, 57 (mean 102; under the platen an increment is a
+  secant iteration of several displacement-controlled solves, each continued in shorter platen
+  moves where Newton fails: 23 such failed solves, whose iterations are counted), 305 Newton
+  steps in all; A_r/A0 = 0.041;
+* one Newton step 6.24 s, one bonded linear solve 7.77 s (assembly 0.84, LU 6.40, solve 0.53):
+  ratio 0.80 (a Newton step's LU took 4.75 s on average, the linear solve's one LU 6.40 s,
+  MUMPS's first factorisation in the process; not investigated further);
+* SNES time split: residual 4.9 %, Jacobian 7.3 %, PC set-up (LU) 76.1 % of which symbolic
+  39.3 %, triangular solves 6.2 %, rest 5.5 %;
+* memory: peak RSS summed over the 2 ranks 3.94 GB = 3945 B/dof (3418 B/dof above the imports);
+  MUMPS factor 1246 B/dof (INFOG(22), press) and 1142 B/dof (linear).
 
-These full numbers were measured under the uniform top traction (``press.control =
-"traction"``), before the rigid platen became the default. Under the platen (this script's case
-now) every target pressure takes a secant iteration of several Newton solves; a full re-run on
-2026-11-23 (2 shared cores, ``mpiexec -n 2``) had not finished after 59 min and was stopped, so
-the full wall time and iterations per increment under the platen are not measured yet (the cost
-of one Newton step and the memory per dof do not depend on the control). ``small`` runs under
-the platen in CI.
+The LU uses AMD ordering on 2D profiles (:data:`solver.petsc.PROFILE_ORDERING`, since
+2026-12-03); before, with METIS, the analysis was 64.5 % of a Newton step and a step cost
+38.6 s (traction control, 2 shared cores at load 10–13: press 2435 s for 63 Newton steps, 3620
+B/dof, ratio 2.51).
 
-The symbolic factorisation (MUMPS analysis with METIS, sequential) is redone at every Newton
-step because the reduced-space sub-matrix changes with the active set; it does not speed up
-with ranks (``scaling``) and dominates the cost: the first thing to attack (parallel ordering,
-ICNTL(28) = 2, or keeping the full-size matrix with the active rows replaced, so that the
-pattern and hence the analysis is reused).
+The analysis (symbolic factorisation, sequential) is still redone at every Newton step because
+the reduced-space sub-matrix changes with the active set: keeping the full-size matrix with the
+active rows replaced would fix its pattern and let MUMPS reuse one analysis.
 """
 
 from __future__ import annotations
