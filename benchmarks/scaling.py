@@ -44,22 +44,29 @@ Rank counts: ``--ranks-list 1,2`` (default), or the environment variable
 ``LAMINA_MPIEXEC`` (e.g. ``srun``) or ``mpiexec`` beside this Python
 (:func:`solver.benchreport.default_mpiexec`).
 
-Full run on this machine (2 cores, shared: load average 13 at the start, 5–13 during the run,
-other engineers' solves; ``python benchmarks/scaling.py --size full``, 2104 s in all)::
+Full run on this machine (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
+LU, :data:`solver.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
+benchmarks/scaling.py --size full``, 795 s in all)::
 
-    series  K     dofs  T (s)  press  current  Newton  s/step   asm  PCset  solve  B/dof    eff
-    strong  1   501638  606.5  603.8    2.72      26   23.19  0.07   0.84   0.03   2955  1.000
-    strong  2   501638  514.9  512.7    2.24      26   19.70  0.04   0.89   0.04   3997  0.589
-    weak    2  1003238  943.2  939.5    3.64      26   36.10  0.04   0.90   0.03   3337  0.643
+    series  K     dofs  T (s)  press  current  Newton  s/step   asm  PCset  solve  rest  B/dof    eff
+    strong  1   501638  131.2  130.6    0.60      44    2.95  0.13   0.71   0.06  0.10   3002  1.000
+    strong  2   501638  130.9  130.3    0.51      44    2.95  0.08   0.79   0.07  0.05   4323  0.501
+    weak    2  1003238  522.8  521.8    1.06      72    7.23  0.07   0.83   0.06  0.05   3503  0.251
 
-(asm/PCset/solve: shares of the press's SNES time, events' max over ranks; the rest,
-active-set bookkeeping, 0.03–0.06.) Strong K = 2: contact fraction identical (0.0128788), ASR
-equal to 1.9e-13 relative, the same 26 Newton steps.
-What limits the scaling is the LU set-up, 84–90 % of the press: MUMPS's analysis (symbolic
-factorisation, ``MatLUFactorSym``: 345 s on 1 rank, 343 s on 2) is sequential and redone at
-every Newton step because the inactive-set sub-matrix changes; the numeric factorisation scales
-(161 s → 110 s), assembly scales (42 s → 23 s). Peak RSS per dof includes ≈ 150 MB per rank of
-Python/DOLFINx/PETSc (the 2-rank numbers pay it twice).
+(asm/PCset/solve/rest: shares of the press's SNES time, events' max over ranks.) Strong K = 2:
+contact fraction equal to 2.9e-16 relative, ASR to 3.6e-13, the same 44 Newton steps.
+The 2D press does not speed up from 1 to 2 ranks: the LU set-up, 71–83 % of the press, is
+92.8 s on 1 rank and 103.1 s on 2 (assembly scales, 16.6 s → 10.8 s). MUMPS's analysis is
+sequential and redone at every Newton step (the inactive-set sub-matrix changes), and on 2
+ranks it costs more than on 1: one analysis of the 1 M-dof reduced matrix took 1.0 s serially
+and 8.0 s on 2 ranks (AMD; METIS 6.1 s and 8.3 s), measured on its own, outside the press;
+where the parallel analysis loses its time was not found. 2D profiles are therefore best run
+one case per rank (sweeps), 3D blocks on several ranks. Peak RSS per dof includes ≈ 150 MB
+per rank of Python/DOLFINx/PETSc (the 2-rank numbers pay it twice).
+
+Before (traction control, METIS ordering, 2 shared cores at load 5–13, 2104 s in all): strong
+K = 1 and 2: 26 Newton steps, 23.19 and 19.70 s per step (efficiency 0.589), weak K = 2
+36.10 s per step (0.643); the analysis was 345 s of the 604 s press on 1 rank.
 """
 
 from __future__ import annotations
