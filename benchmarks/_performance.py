@@ -52,14 +52,13 @@ def n_face_for(target_dofs: float) -> int:
 
 def case(n_face: int, *, pressure: float = 1.0e6, increments: int = 3,
          max_pressure_ratio: float = 2.0, rms_height: float = 3e-7,
-         plasticity: bool = True, creep: bool = True, hardening_modulus: float = 0.0,
-         control: str = "platen"):
+         plasticity: bool = True, creep: bool = True, hardening_modulus: float = 0.0):
     """The default 2D case with a profile of ``n_face`` face elements, pressed to ``pressure``.
 
     Load only (no hold, no release): ``increments`` initial increments, grown by the adaptive
     stepping of :class:`solver.press.PressCycle` while Newton is easy, each at most
-    ``max_pressure_ratio`` × the previous pressure, under ``control`` (``press.control``:
-    ``"platen"``, the product's default, or ``"traction"``). ``plasticity``, ``creep`` and
+    ``max_pressure_ratio`` × the previous pressure, under the default rigid platen.
+    ``plasticity``, ``creep`` and
     ``hardening_modulus`` (Pa) go to ``[lithium]``; the surface's ``rms_height`` (m) to
     ``[surface]``. Output to disk off (the benchmarks write nothing).
     """
@@ -78,8 +77,7 @@ def case(n_face: int, *, pressure: float = 1.0e6, increments: int = 3,
         surface={"nb_grid_pts": [nx, 8], "physical_sizes": [lx, 8 * lx / nx],
                  "rms_height": rms_height},
         press={"pressures": [pressure], "hold_times": [0.0], "release": False,
-               "steps_per_ramp": increments, "max_pressure_ratio": max_pressure_ratio,
-               "control": control},
+               "steps_per_ramp": increments, "max_pressure_ratio": max_pressure_ratio},
         mesh={"dimension": 2},
         lithium={"plasticity": plasticity, "creep": creep,
                  "hardening_modulus": hardening_modulus},
