@@ -15,10 +15,10 @@ the 2D self-affine spectrum (a performance case; the contact statistics are not 
 anything). ``nx = 4 n_face`` (0.5 µm spacing, the default's is 0.39 µm) up to the case limit of
 65 536 points, coarser beyond.
 
-Everything runs through the product's code: :func:`solver.run.build_heights`,
-:func:`solver.press.build_setup`, :class:`solver.press.PressCycle` (adaptive load stepping, the
-contact map after every step), :func:`solver.run.build_current_problem` and
-:func:`solver.current.solve_step` (Li|Cu film on the final contact map).
+Everything runs through the product's code: :func:`solver.run.pipeline.build_heights`,
+:func:`solver.simulation.press.build_setup`, :class:`solver.simulation.press.PressCycle` (adaptive load stepping, the
+contact map after every step), :func:`solver.run.pipeline.build_current_problem` and
+:func:`solver.fem.potential.solve_step` (Li|Cu film on the final contact map).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ FACE = 2e-6
 #: Cell layers of the default 2D block (thickness 50 µm, first layer 2 µm, grading 1.3, cap
 #: thickness/4): see :func:`dofs`.
 LAYERS = 9
-GRID_MAX = 65536  # solver.config: nb_grid_pts entries ≤ 65 536
+GRID_MAX = 65536  # solver.case.config: nb_grid_pts entries ≤ 65 536
 #: PETSc log events read back (time: largest over the ranks).
 EVENTS = ("SNESSolve", "SNESFunctionEval", "SNESJacobianEval", "SNESLineSearch", "KSPSolve",
           "KSPSetUp", "PCSetUp", "PCApply", "MatLUFactorSym", "MatLUFactorNum", "MatSolve")
@@ -56,19 +56,18 @@ def case(n_face: int, *, pressure: float = 1.0e6, increments: int = 3,
     """The default 2D case with a profile of ``n_face`` face elements, pressed to ``pressure``.
 
     Load only (no hold, no release): ``increments`` initial increments, grown by the adaptive
-    stepping of :class:`solver.press.PressCycle` while Newton is easy, each at most
+    stepping of :class:`solver.simulation.press.PressCycle` while Newton is easy, each at most
     ``max_pressure_ratio`` × the previous pressure, under the default rigid platen.
     ``plasticity``, ``creep`` and
     ``hardening_modulus`` (Pa) go to ``[lithium]``; the surface's ``rms_height`` (m) to
     ``[surface]``. Output to disk off (the benchmarks write nothing).
     """
-    from solver import config
-
+    from solver.case import config
     if not (isinstance(n_face, int) and n_face >= 4):
         raise InputError(f"n_face={n_face!r}: must be an integer >= 4 (face elements of 2 µm)")
     lx = n_face * FACE
     nx = min(4 * n_face, GRID_MAX)
-    if lx / nx > 4e-6:  # short cutoff 8 µm ≥ 2 grid spacings (solver.config)
+    if lx / nx > 4e-6:  # short cutoff 8 µm ≥ 2 grid spacings (solver.case.config)
         raise InputError(f"n_face={n_face}: profile {lx:.4g} m needs more than {GRID_MAX} "
                          "surface grid points (at most 131 072 face elements, ≈ 10 M dofs)")
     base = config.default_case()
@@ -110,7 +109,7 @@ def press_split(ev: dict) -> dict[str, float]:
     ``KSPSolve`` then returns before it logs (the matrix did not change). So ``PCSetUp`` and
     ``KSPSolve`` are disjoint here (checked on the counts: one PCSetUp per Newton step, and
     ``KSPSolve`` ≈ ``MatSolve``, the triangular solves). ``SNESFunctionEval`` includes the
-    quadrature-point return mapping (:func:`solver.quadrature.attach`) and the residuals of the
+    quadrature-point return mapping (:func:`solver.fem.quadrature.attach`) and the residuals of the
     line search; "rest" is the active-set bookkeeping and sub-matrix extraction.
     """
     snes = ev["SNESSolve"][0]
@@ -131,19 +130,20 @@ class PressRun:
         rss_base: peak RSS summed over the ranks after the imports, before the case (B).
         newton: Newton iterations of the converged steps; newton_all: all Newton steps
             (cut-back solves included); solves: SNES solves (converged steps + cut-backs).
-        records: the press steps (:class:`solver.press.StepRecord`).
+        records: the press steps (:class:`solver.simulation.press.StepRecord`).
         press_events, current_events: :func:`events` of the two PETSc log stages.
         fraction, asr: contact fraction A_r/A0 after the last step and the Li|Cu ASR (Ω·m²).
     """
 
     def __init__(self, the_case, comm):
-        from solver.fem_backend import import_dolfinx
+        from solver.fem.backend import import_dolfinx
 
         import_dolfinx()
         from petsc4py import PETSc
 
-        from solver import press, run
+        from solver.simulation import press
 
+        from solver.run import pipeline as run
         from mpi4py import MPI
 
         PETSc.Log.begin()
@@ -182,8 +182,9 @@ class PressRun:
         """Li|Cu current at the default 10 A/m² through the final contact map."""
         from petsc4py import PETSc
 
-        from solver import current, run
+        from solver.fem import potential as current
 
+        from solver.run import pipeline as run
         stage = PETSc.Log.Stage("lamina_current")
         stage.push()
         self.comm.Barrier()

@@ -2,7 +2,7 @@
 
 Greenwood's formula for n equipotential spots (radii aᵢ, centre distances s_ij) in an otherwise
 insulating plane on a half-space of resistivity ρ, one conducting body (``sides=1``,
-:func:`solver.references.greenwood_resistance`):
+:func:`solver.physics.references.greenwood_resistance`):
 ``R = ρ/(4 Σaᵢ) + (ρ/(2π n²)) Σ_{i≠j} 1/s_ij``.
 
 What the formula assumes, and how the model meets it: (1) an infinite half-space — a large block,
@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "greenwood"
 CITATION = ("Greenwood, Br. J. Appl. Phys. 17, 1621 (1966): R = ρ/(2Σaᵢ) + (ρ/(πn²))Σ1/s_ij "
@@ -66,13 +66,13 @@ def spot_refined_box(comm, centres, radii, L: float, h_min: float, grade: float 
                      n0: int = 4, max_levels: int = 16):
     """Tetrahedral block around circular face spots, refined towards the spot edges.
 
-    Returns a :class:`solver.geometry.Block` (face :data:`~solver.geometry.BOTTOM` at z = 0,
-    :data:`~solver.geometry.TOP` at z = L, lateral markers as in geometry).
+    Returns a :class:`solver.fem.mesh.Block` (face :data:`~solver.fem.mesh.BOTTOM` at z = 0,
+    :data:`~solver.fem.mesh.TOP` at z = L, lateral markers as in geometry).
     """
     from mpi4py import MPI
 
-    from solver import geometry
-    from solver.fem_backend import import_dolfinx
+    from solver.fem import mesh as geometry
+    from solver.fem.backend import import_dolfinx
 
     dolfinx = import_dolfinx()
     c0 = np.asarray(centres).mean(0)
@@ -160,8 +160,10 @@ def first_order_resistance(rho, radii, centres) -> tuple[float, np.ndarray]:
 
 def solve(comm, h_min: float, L: float, degree: int) -> dict:
     """R (Ω) of the cluster with the far boundary at L, and the spot currents' shares."""
-    from solver import current, geometry, laws
-    from solver.fem_backend import import_dolfinx
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
+    from solver.fem.backend import import_dolfinx
 
     dolfinx = import_dolfinx()
     import ufl
@@ -193,8 +195,8 @@ def solve(comm, h_min: float, L: float, degree: int) -> dict:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver import references
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.physics import references
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

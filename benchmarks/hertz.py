@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "hertz"
 CITATION = ("Hertz, J. reine angew. Math. 92, 156 (1882); Johnson, Contact Mechanics (1985), "
@@ -42,8 +42,9 @@ TOL_A = 0.03
 
 def solve(comm, n_face: int, grading: float, load_fractions=(1.0,)) -> list[dict]:
     """Press the sphere with the loads ``P·fraction`` in turn; contact radius at each."""
-    from solver import geometry, mechanics, references
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
+    from solver.physics import references
     mat = mechanics.LinearElastic(E, NU)
     load = 4 * mat.E_star * A_TARGET**3 / (3 * RADIUS)  # the load for which a = A_TARGET
     L = BLOCK * A_TARGET
@@ -74,7 +75,7 @@ def solve(comm, n_face: int, grading: float, load_fractions=(1.0,)) -> list[dict
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

@@ -2,11 +2,11 @@
 
 An equipotential spot of radius ``a`` on the otherwise insulating face of a half-space of
 resistivity ρ, the other electrode at infinity: ``R = ρ/(4a)`` (one side,
-:func:`solver.references.holm_resistance` with ``sides=1``).
+:func:`solver.physics.references.holm_resistance` with ``sides=1``).
 
-Model: axisymmetric (exact for this problem): :func:`solver.geometry.lithium_block_axisymmetric`
+Model: axisymmetric (exact for this problem): :func:`solver.fem.mesh.lithium_block_axisymmetric`
 of radius and height ``L`` (lithium, σ = 1.1e7 S/m), the spot at the axis on the face,
-:class:`solver.current.CurrentProblem` with :class:`~solver.current.FilmInterface`: the spot is a
+:class:`solver.fem.potential.CurrentProblem` with :class:`~solver.fem.potential.FilmInterface`: the spot is a
 film of vanishing resistance ``R_f = 1e-7·ρa`` (``G = 1/R_f`` for r < a, 0 elsewhere; the face is
 uniform to r = 2a with a node at r = a), the far boundary (top and outer radius) is held at the
 applied voltage. The film adds ``R_f/(πa²)`` (1e-7 of the answer) in series; it is subtracted.
@@ -28,13 +28,13 @@ import math
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "holm"
 CITATION = ("Holm, Electric Contacts: Theory and Application, 4th ed. (Springer, 1967): "
             "R = ρ/(4a) (one side)")
 
-SIGMA = 1.1e7  # S/m, lithium (solver/materials/lithium_masias2019.toml)
+SIGMA = 1.1e7  # S/m, lithium (solver/case/materials/lithium_masias2019.toml)
 RHO = 1.0 / SIGMA
 A = 1.0e-6  # spot radius, m
 L_OVER_A = (16.0, 32.0, 64.0)
@@ -48,8 +48,9 @@ TOL = 0.02  # relative, on the extrapolated R∞
 
 def resistance(comm, n_per_a: int, L: float, grading: float) -> float:
     """Constriction resistance (Ω) of the spot with the far boundary at distance L."""
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     h = A / n_per_a
     block = geometry.lithium_block_axisymmetric(comm, L, L, h, 2 * n_per_a, grading,
                                                 fine_radius=2 * A)
@@ -70,8 +71,8 @@ def fit_far_field(Ls, Rs) -> tuple[float, float]:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver import references
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.physics import references
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

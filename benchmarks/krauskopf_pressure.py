@@ -8,9 +8,9 @@ pressure was released. These are the values stated in the text of Eckhardt et al
 Interfaces 10, 2202354 (2023), which re-analyses Krauskopf et al.'s raw data; the original paper
 could not be read from here, so nothing is digitised from its figures.
 
-Model: one ``lamina`` case through :func:`solver.run.run_case` (into a temporary folder):
+Model: one ``lamina`` case through :func:`solver.run.pipeline.run_case` (into a temporary folder):
 
-* lithium (``solver/materials/lithium_masias2019.toml``: E = 7.82 GPa, ν = 0.381, σ_y = 0.81 MPa,
+* lithium (``solver/case/materials/lithium_masias2019.toml``: E = 7.82 GPa, ν = 0.381, σ_y = 0.81 MPa,
   perfectly plastic, Norton creep inactive here since there are no holds) pressed onto a rigid
   self-affine LLZO profile, plane strain (one row of the map), P2 triangles;
 * press cycle: load 0.1 → 400 MPa (targets 0.1, 0.3, 1, 3, 10, 41, 400 MPa: the paper's
@@ -18,7 +18,7 @@ Model: one ``lamina`` case through :func:`solver.run.run_case` (into a temporary
   first target cannot be lower: from the untouched state the contact Newton of the press stage
   diverged at 0.01 and 0.05 MPa (every cut-back included) on this surface;
 * at every step the current stage (``current.interface = "li_se"``): the LLZO separator
-  (κ = 0.05 S/m, ``solver/materials/llzo.toml``; Krauskopf et al.'s bulk value is 0.046 S/m as
+  (κ = 0.05 S/m, ``solver/case/materials/llzo.toml``; Krauskopf et al.'s bulk value is 0.046 S/m as
   quoted by Eckhardt et al.) meshed as a block of the same lateral size, Butler–Volmer on the
   contact spots of the contact map (gaps insulate), galvanostatic 1 mA/cm²;
   ``ASR = ΔV/J − t/κ`` (Ω m²).
@@ -94,7 +94,7 @@ import csv
 import math
 from pathlib import Path
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "krauskopf_pressure"
 CITATION = ("Krauskopf, Hartmann, Zeier, Janek, ACS Appl. Mater. Interfaces 11, 14463 (2019), "
@@ -104,7 +104,7 @@ CITATION = ("Krauskopf, Hartmann, Zeier, Janek, ACS Appl. Mater. Interfaces 11, 
 DATA = Path(__file__).resolve().parent / "data" / "krauskopf2019.csv"
 
 R_CT_CM2 = 0.1  # Ω cm², charge-transfer resistance of the fully wetted interface (module doc)
-KAPPA = 0.05  # S/m, LLZO (solver/materials/llzo.toml)
+KAPPA = 0.05  # S/m, LLZO (solver/case/materials/llzo.toml)
 J_APPLIED = 10.0  # A/m² = 1 mA/cm²
 T = 298.15  # K
 LOAD_MPA = (0.1, 0.3, 1.0, 3.0, 10.0, 41.0, 400.0)
@@ -137,14 +137,12 @@ def load_reference(path: Path = DATA) -> list[dict]:
 
 def exchange_current_density() -> float:
     """i₀ (A/m²) with RT/(F i₀) = R_CT_CM2."""
-    from solver import laws
-
+    from solver.physics import laws
     return laws.GAS_CONSTANT * T / (laws.FARADAY * R_CT_CM2 * 1e-4)
 
 
 def make_case(size: str):
-    from solver import config
-
+    from solver.case import config
     cfg = SIZES[size]
     L = cfg["length"]
     pressures = [p * 1e6 for p in (*LOAD_MPA, *RELEASE_MPA)]
@@ -172,7 +170,7 @@ def run_cycle(case, comm) -> list[dict]:
     import shutil
     import tempfile
 
-    from solver.run import run_case
+    from solver.run.pipeline import run_case
 
     tmp = tempfile.mkdtemp(prefix="lamina-krauskopf-") if comm.rank == 0 else None
     tmp = comm.bcast(tmp, root=0)
@@ -201,7 +199,7 @@ def at(rows: list[dict], p: float, branch: str) -> dict:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

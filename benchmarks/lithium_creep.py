@@ -1,9 +1,9 @@
 """Uniaxial power-law creep of lithium at one material point (Masias et al. 2019).
 
-A single 3D material point of the press-and-hold law (:func:`solver.laws.elastoplastic_creep`,
-lithium parameters from ``solver/materials/lithium_masias2019.toml``) is held at a constant uniaxial
+A single 3D material point of the press-and-hold law (:func:`solver.physics.laws.elastoplastic_creep`,
+lithium parameters from ``solver/case/materials/lithium_masias2019.toml``) is held at a constant uniaxial
 stress σ ∈ {0.2, 0.3, 0.4, 0.5, 0.6} MPa (all six stress components prescribed; a Newton iteration
-on the strain with the consistent tangent, :func:`solver.laws.mixed_control_step`). The time step
+on the strain with the consistent tangent, :func:`solver.physics.laws.mixed_control_step`). The time step
 grows geometrically until the creep strain per step reaches 1e-4; the steady rate is read from the
 axial strain over the last steps of equal length. σ stays below the yield stress (0.81 MPa), so the
 rate-independent branch stays inactive and the rates are those of the Norton branch.
@@ -31,9 +31,9 @@ import math
 
 import numpy as np
 
-from solver import laws as L
-from solver.bench import Check, bench_main
-from solver.materials import load_material
+from solver.physics import laws as L
+from solver.batch.bench.check import Check, bench_main
+from solver.case.materials import load_material
 
 NAME = "lithium_creep"
 CITATION = ("Masias, Felten, Garcia-Mendez, Wolfenstine, Sakamoto, J. Mater. Sci. 54, 2585 (2019), "

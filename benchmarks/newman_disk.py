@@ -4,20 +4,20 @@ A disk electrode of radius r₀ flush with an insulating plane, electrolyte (ion
 filling the half-space, counter electrode at infinity.
 
 * Primary distribution (no kinetic resistance, equipotential disk):
-  ``i/i_avg = ½ (1 − r²/r₀²)^(−1/2)`` (:func:`solver.references.newman_disk_current_distribution`)
-  and ``R = 1/(4κr₀)`` (:func:`~solver.references.newman_disk_resistance`).
+  ``i/i_avg = ½ (1 − r²/r₀²)^(−1/2)`` (:func:`solver.physics.references.newman_disk_current_distribution`)
+  and ``R = 1/(4κr₀)`` (:func:`~solver.physics.references.newman_disk_resistance`).
 * Secondary distribution (Butler–Volmer): governed by the Wagner number ``Wa = κR_ct/r₀``
-  (:func:`~solver.references.wagner_number`); the distribution flattens as Wa grows (uniform for
+  (:func:`~solver.physics.references.wagner_number`); the distribution flattens as Wa grows (uniform for
   Wa → ∞).
 
-Model: axisymmetric block (:func:`solver.geometry.lithium_block_axisymmetric`, the electrolyte
+Model: axisymmetric block (:func:`solver.fem.mesh.lithium_block_axisymmetric`, the electrolyte
 here) of radius and height ``L``, far boundary (top and outer radius) as counter electrode, Q1,
-face uniform to 2r₀ (node at r₀), graded 1.15 away. Primary: :class:`solver.current.FilmInterface`
+face uniform to 2r₀ (node at r₀), graded 1.15 away. Primary: :class:`solver.fem.potential.FilmInterface`
 with a vanishing film on the disk (``R_f = 1e-7 r₀/κ``, its series term ``R_f/(πr₀²)``
 subtracted), far boundary at the applied voltage; local current density ``j = G φ`` on the face
-(:meth:`~solver.current.CurrentProblem.current_density_at`), normalised by ``I/(πr₀²)``. R: the
+(:meth:`~solver.fem.potential.CurrentProblem.current_density_at`), normalised by ``I/(πr₀²)``. R: the
 least-squares extrapolation ``R(L) = R∞ + c/L`` over ``L/r₀ = 16, 32, 64`` (as in ``holm.py``).
-Secondary: :class:`solver.current.KineticInterface` (SNES newtonls), Butler–Volmer with
+Secondary: :class:`solver.fem.potential.KineticInterface` (SNES newtonls), Butler–Volmer with
 α_a = α_c = 0.5 on the disk, i₀ set from Wa, galvanostatic with a mean disk current density of
 0.1 i₀ (close to the linear regime), ``L = 32 r₀``.
 
@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "newman_disk"
 CITATION = ("Newman, J. Electrochem. Soc. 113, 501 (1966): i/i_avg = ½(1 − r²/r₀²)^(−1/2), "
@@ -51,16 +51,16 @@ R_CHECK = np.linspace(0.0, 0.9, 10)  # r/r0 of the distribution check
 
 
 def _block(comm, n: int, L: float, grading: float):
-    from solver import geometry
-
+    from solver.fem import mesh as geometry
     return geometry.lithium_block_axisymmetric(comm, L, L, R0 / n, 2 * n, grading,
                                                fine_radius=2 * R0)
 
 
 def primary(comm, n: int, L: float, grading: float, distribution: bool):
     """R (Ω) and, if asked, i/i_avg at R_CHECK·r0."""
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     block = _block(comm, n, L, grading)
     r_film = 1e-7 * R0 / KAPPA
     prob = current.CurrentProblem(block, current.FilmInterface(KAPPA, laws.FilmParams(r_film)),
@@ -79,8 +79,9 @@ def primary(comm, n: int, L: float, grading: float, distribution: bool):
 
 def secondary(comm, block, wagner: float) -> dict:
     """Max/mean and centre/mean of the disk current density at Wagner number ``wagner``."""
-    from solver import current, geometry, references
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import references
     kin0 = current.Kinetics(1.0, T=T)
     r_ct = wagner * R0 / KAPPA
     kin = current.Kinetics(kin0.R_ct / r_ct, T=T)  # R_ct ∝ 1/i0
@@ -99,8 +100,8 @@ def secondary(comm, block, wagner: float) -> dict:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver import references
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.physics import references
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

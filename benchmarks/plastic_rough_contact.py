@@ -1,6 +1,6 @@
 """Elastic–perfectly-plastic lithium pressed onto a rough profile, then held (Norton creep).
 
-Lithium (Masias et al. 2019, ``solver/materials/lithium_masias2019.toml``: E = 7.82 GPa,
+Lithium (Masias et al. 2019, ``solver/case/materials/lithium_masias2019.toml``: E = 7.82 GPa,
 ν = 0.381, σ_y = 0.81 MPa, no hardening; creep ε̇ = A σⁿ, n = 6.56) is pressed by a uniform mean
 pressure p̄ = 0.1 … 3 σ_y onto a rigid self-affine profile (plane strain), and the real contact
 area fraction A_r/A0 is compared with two references computed or known for the same profile:
@@ -35,7 +35,7 @@ hold step to the next, and rises in total by more than one face element. The pre
 hold problem follows the same load path as the J2 curve with ``dt = 0``, where the creep law
 reduces to J2: its contact fraction must equal the J2 one.
 
-Why a 2D profile (one row of a self-affine isotropic map, :func:`solver.surface.self_affine`):
+Why a 2D profile (one row of a self-affine isotropic map, :func:`solver.surface.synthesis.self_affine`):
 the elastic curve must be resolved on the same mesh, i.e. spots of a few per cent of the length
 need several face elements each; a line profile gives that with 64–256 face elements where a 3D
 map would need as many squared, and the plane-strain hardness is known in closed form. The
@@ -62,7 +62,7 @@ import time
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "plastic_rough_contact"
 CITATION = ("Tabor, The Hardness of Metals (1951); Prandtl (1920)/Hill (1950): plane-strain "
@@ -92,8 +92,8 @@ HARDNESS_FACTOR = (2.0 + math.pi) / math.sqrt(3.0)
 
 
 def lithium():
-    from solver import laws
-    from solver.materials import load_material
+    from solver.physics import laws
+    from solver.case.materials import load_material
 
     m = load_material("lithium_masias2019")
     j2 = laws.J2Params(E=m["youngs_modulus_Pa"], nu=m["poisson_ratio"],
@@ -108,8 +108,7 @@ def lithium():
 
 def profile(n: int, short: int) -> np.ndarray:
     """One row of a self-affine isotropic map, scaled to the profile rms slope RMS_SLOPE."""
-    from solver import surface
-
+    from solver.surface import synthesis as surface
     h = surface.self_affine((n, n), (LENGTH, LENGTH), HURST, rms_height=1.0,
                             short_cutoff=short * LENGTH / n, long_cutoff=LENGTH / 2, seed=SEED)
     row = h[:, 0].copy()
@@ -118,8 +117,8 @@ def profile(n: int, short: int) -> np.ndarray:
 
 
 def make_problem(comm, cfg: dict, material, prefix: str):
-    from solver import geometry, mechanics
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
     n = cfg["n"]
     surf = geometry.SurfaceHeights(profile(n, cfg["short"]), (LENGTH,))
     geometry.check_resolution(cfg["short"] * LENGTH / n, LENGTH / n)
@@ -136,7 +135,7 @@ def ramp(cp, target: float, dt: float = 0.0, start: float | None = None,
     ``ratio`` per step (``ratio = 1``: one step); from ``start = 0`` the first step goes
     straight to ``target``.
     """
-    from solver import mechanics
+    from solver.fem import mechanics
     from solver.errors import SolveError
 
     p0 = float(cp.pressure.value) if start is None else start
@@ -161,8 +160,7 @@ def ramp(cp, target: float, dt: float = 0.0, start: float | None = None,
 
 def press(cp, pressures, sy: float) -> list[dict]:
     """Load through ``pressures`` (p̄/σ_y) in turn; contact fraction after each."""
-    from solver import mechanics
-
+    from solver.fem import mechanics
     rows, last = [], 0.0
     for r in pressures:
         steps = ramp(cp, r * sy, start=last, ratio=LOAD_RATIO)
@@ -175,11 +173,11 @@ def press(cp, pressures, sy: float) -> list[dict]:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
-    from solver import laws, mechanics
-
+    from solver.physics import laws
+    from solver.fem import mechanics
     comm = comm_world()
     cfg = SIZES[size]
     j2, epc = lithium()

@@ -3,7 +3,7 @@
 The case is lamina's default 2D case with a long profile (:mod:`_performance`: P2 triangles,
 face elements 2 µm = short cutoff / 4, thickness 50 µm graded by 1.3, the default self-affine
 collector; ``38 (2 n_face + 1)`` displacement dofs), pressed through the product's press cycle
-(:class:`solver.press.PressCycle`, rigid platen, SNES ``vinewtonrsls``, MUMPS) to 1 MPa from 3 initial
+(:class:`solver.simulation.press.PressCycle`, rigid platen, SNES ``vinewtonrsls``, MUMPS) to 1 MPa from 3 initial
 increments (adaptive growth, each at most 2× the previous pressure), load only. ``small``:
 19 038 dofs (250 face elements, 0.5 mm); ``full``: 1 000 046 dofs (13 158 face elements,
 26.3 mm), meant for ``mpiexec -n 2``.
@@ -59,7 +59,7 @@ commit 35af850, the 2 cores otherwise idle, load average 2), 1 000 046 dofs, rig
 * memory: peak RSS summed over the 2 ranks 3.94 GB = 3945 B/dof (3418 B/dof above the imports);
   MUMPS factor 1246 B/dof (INFOG(22), press) and 1142 B/dof (linear).
 
-The LU uses AMD ordering on 2D profiles (:data:`solver.petsc.PROFILE_ORDERING`, since
+The LU uses AMD ordering on 2D profiles (:data:`solver.fem.petsc.PROFILE_ORDERING`, since
 2026-12-03); before, with METIS, the analysis was 64.5 % of a Newton step and a step cost
 38.6 s (traction control, 2 shared cores at load 10–13: press 2435 s for 63 Newton steps, 3620
 B/dof, ratio 2.51).
@@ -79,7 +79,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _performance as perf  # noqa: E402
 
-from solver.bench import Check, bench_main  # noqa: E402
+from solver.batch.bench.check import Check, bench_main  # noqa: E402
 
 NAME = "press_performance"
 CITATION = ("lamina performance benchmark (no external reference): Newton step vs linear solve "
@@ -105,14 +105,19 @@ def linear_solve(cp, pressure: float, prefix: str) -> dict:
     """One linear-elasticity solve on the contact problem's mesh and space: face bonded
     (vertical displacement 0), the same lateral conditions and top pressure, LU (MUMPS, METIS)
     as the contact preset. Times assembly, factorisation (``KSPSetUp``) and solve (s)."""
-    from solver.fem_backend import import_dolfinx
+    from solver.fem.backend import import_dolfinx
 
     dolfinx = import_dolfinx()
     import ufl
     from petsc4py import PETSc
 
-    from solver import geometry, mechanics, petsc, quadrature
+    from solver.fem import mesh as geometry
 
+    from solver.fem import mechanics
+
+    from solver.fem import petsc
+
+    from solver.fem import quadrature
     V = cp.V
     mesh = V.mesh
     fdim = mesh.topology.dim - 1
@@ -141,7 +146,7 @@ def linear_solve(cp, pressure: float, prefix: str) -> dict:
     t1 = time.perf_counter()
     ksp = PETSc.KSP().create(comm)
     ksp.setOperators(A)
-    # the press's ordering (a 2D profile: solver.petsc.PROFILE_ORDERING), so that the ratio
+    # the press's ordering (a 2D profile: solver.fem.petsc.PROFILE_ORDERING), so that the ratio
     # compares a Newton step with one solve of the same factorisation
     petsc.apply(ksp, prefix, petsc.preset(petsc.LINEAR_LU, **petsc.PROFILE_ORDERING))
     ksp.setUp()  # the factorisation, logged apart from KSPSolve as in SNES vinewtonrsls
@@ -160,7 +165,7 @@ def linear_solve(cp, pressure: float, prefix: str) -> dict:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world
+    from solver.fem.backend import comm_world
 
     comm = comm_world()
     from mpi4py import MPI

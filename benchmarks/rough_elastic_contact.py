@@ -1,9 +1,9 @@
 """Rough elastic contact at small load: the area–load slope κ in A/A0 = κ p̄/(E* h'_rms).
 
-A thick elastic block (3D, Q1 hexahedra, :func:`solver.geometry.lithium_block_3d`) is pressed onto
+A thick elastic block (3D, Q1 hexahedra, :func:`solver.fem.mesh.lithium_block_3d`) is pressed onto
 a rigid, isotropic self-affine surface (H = 0.8, short cutoff λs, long cutoff λr = L/2 with a flat
 plateau below it; ``full``: λr/λs = 8, ``small``: λr/λs = 4) by the product's contact solver
-(:class:`solver.mechanics.ContactProblem`, SNES ``vinewtonrsls``), at four loads
+(:class:`solver.fem.mechanics.ContactProblem`, SNES ``vinewtonrsls``), at four loads
 x = p̄/(E* h'_rms) = 0.02, 0.04, 0.06, 0.08 (A/A0 ≈ 4.5–17 %). κ is the least-squares slope of
 A/A0 against x through the origin, per seed. Checked: 1.8 ≤ κ ≤ 2.3 for the mean over the FE seeds
 (``full``: seeds 1–5) and for the FE's estimate of the surface-class mean (below); FE/BEM on the
@@ -133,7 +133,7 @@ import time
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "rough_elastic_contact"
 CITATION = ("Yastrebov, Anciaux, Molinari, J. Mech. Phys. Solids 107, 469 (2017) and Tribol. Int. "
@@ -184,8 +184,7 @@ def patch(band: int) -> float:
 def generated(seed: int, band: int) -> np.ndarray:
     """The self-affine map of ``seed`` on the generation grid (GEN_PER points per λs), class
     λr/λs = ``band`` (long cutoff λr = band λs = L/2, flat PSD plateau below it)."""
-    from solver import surface
-
+    from solver.surface import synthesis as surface
     n = PATCH_PER_BAND * band * GEN_PER
     L = patch(band)
     return surface.self_affine((n, n), (L, L), HURST, rms_height=RMS_HEIGHT, short_cutoff=SHORT,
@@ -382,8 +381,7 @@ def face_contact(cp, state, n: int, spacing: float) -> np.ndarray:
 
 
 def fe_block(comm, L: float, n: int, z0: float):
-    from solver import geometry
-
+    from solver.fem import mesh as geometry
     d = L / n
     return geometry.lithium_block_3d(comm, (L, L), L, d, (n, n), GRADING, z0=z0, h_max=H_MAX * d)
 
@@ -393,8 +391,7 @@ def fe_hertz_alpha(comm, n_offsets: int, rng) -> tuple[float, float]:
     block of the rough benchmark's kind (spot radius a = 1.5–3 elements, centre at a random
     point of a central element; block 16 elements wide and thick, so the mirror images and the
     finite thickness change a by < 0.5 %). Returns (α, mean A_nodes/πa²)."""
-    from solver import mechanics
-
+    from solver.fem import mechanics
     n, R = 16, 1e-3
     L = HERTZ_PATCH * SHORT
     d = L / n
@@ -424,8 +421,8 @@ def fe_hertz_alpha(comm, n_offsets: int, rng) -> tuple[float, float]:
 
 def fe_rough(comm, h_gen: np.ndarray, per: int, seed: int, alpha: float) -> dict:
     """Press one surface at LOADS; the area fractions (node count and corrected) per load."""
-    from solver import geometry, mechanics
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
     L = side(h_gen)
     h = sampled(h_gen, per)
     n = h.shape[0]
@@ -458,11 +455,10 @@ def fe_rough(comm, h_gen: np.ndarray, per: int, seed: int, alpha: float) -> dict
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
-    from solver import mechanics
-
+    from solver.fem import mechanics
     comm = comm_world()
     cfg = SIZES[size]
     band = cfg["band"]

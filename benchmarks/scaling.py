@@ -4,9 +4,9 @@ The case (:mod:`_performance`) is lamina's default 2D plane-strain case with a l
 triangles, face elements 2 µm, thickness 50 µm graded by 1.3, the default self-affine collector,
 ``38 (2 n_face + 1)`` displacement dofs. Each child run (a subprocess ``mpiexec -n K python
 benchmarks/scaling.py --child ...``, so that this script itself is serial, ``mpi = false`` in the
-registry) builds the case, presses it to 1 MPa through :class:`solver.press.PressCycle` (3
+registry) builds the case, presses it to 1 MPa through :class:`solver.simulation.press.PressCycle` (3
 initial increments, adaptive growth ≤ 2× per step, load only), then solves the Li|Cu current
-stage (film 1 Ω cm², 10 A/m², :func:`solver.current.solve_step`) on the final contact map.
+stage (film 1 Ω cm², 10 A/m², :func:`solver.fem.potential.solve_step`) on the final contact map.
 
 * **strong scaling**: the same case (``n_face`` fixed) on K = 1, 2, … ranks; efficiency
   ``E_s(K) = K₀ T(K₀) / (K T(K))`` with K₀ the smallest rank count (1 by default);
@@ -42,10 +42,10 @@ surface grid limit of the case, 65 536 points, caps weak scaling at ≈ 19 ranks
 Rank counts: ``--ranks-list 1,2`` (default), or the environment variable
 ``LAMINA_SCALING_RANKS`` (for ``lamina bench`` and ``hpc/bench_full.slurm``). The launcher is
 ``LAMINA_MPIEXEC`` (e.g. ``srun``) or ``mpiexec`` beside this Python
-(:func:`solver.benchreport.default_mpiexec`).
+(:func:`solver.batch.bench.report.default_mpiexec`).
 
 Full run on this machine (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
-LU, :data:`solver.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
+LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
 benchmarks/scaling.py --size full``, 795 s in all)::
 
     series  K     dofs  T (s)  press  current  Newton  s/step   asm  PCset  solve  rest  B/dof    eff
@@ -82,7 +82,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from solver.bench import Check, bench_main  # noqa: E402
+from solver.batch.bench.check import Check, bench_main  # noqa: E402
 from solver.errors import InputError  # noqa: E402
 
 NAME = "scaling"
@@ -110,7 +110,7 @@ def child(n_face: int, out: str) -> int:
     """Run the case with ``n_face`` face elements on this communicator; rank 0 writes ``out``."""
     import _performance as perf
 
-    from solver.fem_backend import comm_world
+    from solver.fem.backend import comm_world
 
     comm = comm_world()
     from mpi4py import MPI
@@ -154,8 +154,7 @@ def parse_ranks(text: str) -> tuple[int, ...]:
 
 
 def _launch(ranks: int, n_face: int, folder: Path, size: str) -> dict:
-    from solver import benchreport
-
+    from solver.batch.bench import report as benchreport
     out = folder / f"k{ranks}_n{n_face}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--n-face", str(n_face),
            "--child-json", str(out)]

@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "sweep_overhead"
 CITATION = (
@@ -71,8 +71,7 @@ def _solve_wall(run_folder: Path) -> float:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver import sweep
-
+    from solver.batch import sweep
     n, n_expand = SIZES[size]["cases"], SIZES[size]["expand"]
     with tempfile.TemporaryDirectory(prefix="lamina-sweep-bench-") as tmp:
         d = Path(tmp)

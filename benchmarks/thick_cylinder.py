@@ -3,13 +3,13 @@
 Hill (1950, ch. V): the limit (collapse) pressure of a cylinder ``Ri ≤ r ≤ Ro`` is
 ``q_lim = (2/√3) σ0 ln(Ro/Ri)``, and while the plastic zone extends to ``r = c`` the pressure is
 ``p(c) = (σ0/√3)[2 ln(c/Ri) + 1 − c²/Ro²]``
-(:func:`solver.references.cylinder_elastoplastic_pressure`; exact for ν = 1/2, close for
+(:func:`solver.physics.references.cylinder_elastoplastic_pressure`; exact for ν = 1/2, close for
 ν < 1/2, see below). The limit load is independent of the elastic
 constants.
 
 Model: a quarter annulus (symmetry ``u_y = 0`` on y = 0, ``u_x = 0`` on x = 0), a structured
 triangulation of the mapped rectangle ``(r, θ)`` (no mesh generator), P2 displacements and the
-3-point rule for the quadrature-point state (:mod:`solver.quadrature`; P1/Q1 lock in fully plastic
+3-point rule for the quadrature-point state (:mod:`solver.fem.quadrature`; P1/Q1 lock in fully plastic
 plane-strain flow and overestimate limit loads). The load is **displacement controlled**: the
 inner boundary is moved radially by ``U`` (``u = U x/|x|``; ``u_θ = 0`` is the exact symmetry of the
 problem), and the pressure is read from the reaction by virtual work: with
@@ -40,7 +40,7 @@ import time
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "thick_cylinder"
 CITATION = ("Hill, The Mathematical Theory of Plasticity (1950), ch. V: "
@@ -64,7 +64,7 @@ TOL_FLAT = 0.005
 
 def quarter_annulus(comm, n_r: int, n_t: int):
     """P1-geometry triangulation of ``Ri ≤ r ≤ Ro``, ``0 ≤ θ ≤ π/2``; facet tags 1 (inner)."""
-    from solver.fem_backend import import_dolfinx
+    from solver.fem.backend import import_dolfinx
 
     dolfinx = import_dolfinx()
     mesh = dolfinx.mesh.create_rectangle(comm, [[0.0, 0.0], [1.0, 1.0]], [n_r, n_t],
@@ -101,8 +101,7 @@ def plastic_radius(law, comm) -> float:
     """Elastic–plastic front ``c`` from the FE stresses of the elastic zone (see module doc)."""
     from mpi4py import MPI
 
-    from solver import laws
-
+    from solver.physics import laws
     r = np.hypot(law.points[:, 0], law.points[:, 1])
     q = laws.von_mises(law.stress_values())
     elastic = law.committed.p <= 0.0
@@ -123,17 +122,19 @@ def plastic_radius(law, comm) -> float:
 
 def solve(comm, n_r: int, n_t: int, u_steps=U_STEPS) -> list[dict]:
     """Displacement-controlled expansion; per step ``U``, ``p``, ``c``, Newton iterations."""
-    from solver.fem_backend import import_dolfinx
+    from solver.fem.backend import import_dolfinx
 
     dolfinx = import_dolfinx()
     import ufl
     from mpi4py import MPI
     from petsc4py import PETSc
 
-    from solver import laws, quadrature
+    from solver.physics import laws
+
+    from solver.fem import quadrature
     from solver.errors import SolveError
-    from solver.petsc import LINEAR_LU
-    from solver.petsc import apply as apply_options
+    from solver.fem.petsc import LINEAR_LU
+    from solver.fem.petsc import apply as apply_options
 
     mesh, tags = quarter_annulus(comm, n_r, n_t)
     fdim = mesh.topology.dim - 1
@@ -212,10 +213,9 @@ def solve(comm, n_r: int, n_t: int, u_steps=U_STEPS) -> list[dict]:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem.backend import comm_world, import_dolfinx
 
-    from solver import references
-
+    from solver.physics import references
     import_dolfinx()
     comm = comm_world()
     cfg = SIZES[size]

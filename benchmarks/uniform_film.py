@@ -4,15 +4,15 @@ With the whole face in contact and a uniform interface law, the potential is exa
 the distance from the face (the FE space contains it), the current density is uniform, and
 ``ASR = ΔV/J − t/c`` equals the interface's specific resistance to round-off:
 
-* electronic Li|Cu (:class:`solver.current.FilmInterface`): ``R_film``, and
+* electronic Li|Cu (:class:`solver.fem.potential.FilmInterface`): ``R_film``, and
   ``R_film/(1 + p/p_ref)^β`` for a pressure-dependent film at uniform pressure p
-  (:func:`solver.laws.film_conductance`);
-* ionic Li|SE (:class:`~solver.current.KineticInterface`, Butler–Volmer): ``η(J)/J`` with η the
+  (:func:`solver.physics.laws.film_conductance`);
+* ionic Li|SE (:class:`~solver.fem.potential.KineticInterface`, Butler–Volmer): ``η(J)/J`` with η the
   inverse of the kinetics at the applied current density (``→ R_ct`` as J → 0);
 * anode-less Cu|SE (nucleation dead band η_n): the same with the shifted law, plating (J < 0).
 
 The face fields come from a synthetic contact map (full contact, uniform pressure) through
-:meth:`solver.current.CurrentProblem.set_contact_map` on a grid that does not match the FE face,
+:meth:`solver.fem.potential.CurrentProblem.set_contact_map` on a grid that does not match the FE face,
 both galvanostatic and potentiostatic; 3D hexahedra and a plane-strain 2D block. The current map
 on the surface grid must be uniform (``j_max/j_mean = 1``).
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "uniform_film"
 CITATION = "Exact 1D solution: ASR = R_film (uniform film, full contact), η(J)/J for kinetics"
@@ -38,8 +38,7 @@ SIZES = {"small": {"n_face": 6, "n_grid": 16}, "full": {"n_face": 16, "n_grid": 
 
 def full_contact_map(n: int, dim: int) -> dict:
     """Contact-map arrays of one step: full contact at uniform pressure (grid n × n or n × 1)."""
-    from solver import contactmap
-
+    from solver.simulation import contactmap
     shape = (n, n) if dim == 3 else (n, 1)
     h = np.zeros(shape)
     maps = contactmap.ContactMaps.empty(h, (LX, LX))
@@ -49,16 +48,16 @@ def full_contact_map(n: int, dim: int) -> dict:
 
 
 def _block(comm, dim: int, n: int):
-    from solver import geometry
-
+    from solver.fem import mesh as geometry
     if dim == 3:
         return geometry.lithium_block_3d(comm, (LX, LX), THICKNESS, THICKNESS / 8, (n, n), 1.2)
     return geometry.lithium_block_2d(comm, LX, THICKNESS, THICKNESS / 8, 2 * n, 1.2)
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver import current, laws
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem import potential as current
+    from solver.physics import laws
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

@@ -15,7 +15,7 @@ on the face's vertical displacement.
 
 The contact edge is located inside the element: the gap opens like ``(x − a)^(3/2)`` outside a
 smooth contact, so ``g^(2/3)`` of the two first free nodes is extrapolated linearly to zero
-(:func:`solver.mechanics.contact_edges_1d`, method ``"gap"``). The node-counting estimate is
+(:func:`solver.fem.mechanics.contact_edges_1d`, method ``"gap"``). The node-counting estimate is
 reported for comparison.
 """
 
@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "westergaard"
 CITATION = ("Westergaard, J. Appl. Mech. 6, A49 (1939); Johnson, Contact Mechanics (1985), §13: "
@@ -50,15 +50,15 @@ TOL_A = 0.01  # relative, on a for the finest mesh
 
 def half_width(ratio: float) -> float:
     """Analytic contact half-width for ``p̄/p* = ratio`` (m)."""
-    from solver import references
-
+    from solver.physics import references
     return float(references.westergaard_half_width(ratio, 1.0, WAVELENGTH))
 
 
 def solve(comm, n_face: int, grading: float, ratios) -> list[dict]:
     """Press the block to each ``p̄/p*`` in turn; the contact edge and peak pressure at each."""
-    from solver import geometry, mechanics, references
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
+    from solver.physics import references
     mat = mechanics.LinearElastic(E, NU)
     p_star = references.westergaard_full_contact_pressure(mat.E_star, AMPLITUDE, WAVELENGTH)
     h_face = WAVELENGTH / (2 * n_face)
@@ -93,7 +93,7 @@ def solve(comm, n_face: int, grading: float, ratios) -> list[dict]:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem_backend import comm_world, import_dolfinx
+    from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
     comm = comm_world()

@@ -1,5 +1,5 @@
 import sys
 
-from solver.cli import main
+from solver.cli.main import main
 
 sys.exit(main(sys.argv[1:]))

@@ -2,10 +2,10 @@
 
 :func:`write_bad_surface_files` writes every bad file into a folder and returns
 ``(description, surface_table)`` pairs, where ``surface_table`` is the ``[surface]`` table of a case
-file (``kind = "measured"``, keys as in :class:`solver.config.SurfaceConfig`). Each one must end in
+file (``kind = "measured"``, keys as in :class:`solver.case.config.SurfaceConfig`). Each one must end in
 an :class:`~solver.errors.InputError` (CLI exit code 2). :func:`bad_surface_cases` gives the same
 cases with the text the one-line message must contain (the file name or the field name).
-:func:`load_kwargs` maps a table onto :func:`solver.topography.load_measured`.
+:func:`load_kwargs` maps a table onto :func:`solver.surface.measured.load_measured`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.fem_backend import comm_world
+from solver.fem.backend import comm_world
 
 ROOT = Path(__file__).resolve().parents[1]
 MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or shutil.which("mpiexec")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from solver import benchreport
+from solver.batch.bench import report as benchreport
 from solver.errors import InputError
 
 BENCH_DIR = benchreport.benchmarks_dir()

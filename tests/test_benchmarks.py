@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from solver import benchreport
-from solver.cli import main
+from solver.batch.bench import report as benchreport
+from solver.cli.main import main
 from solver.errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 
 ENTRIES = benchreport.load_registry()
@@ -66,7 +66,7 @@ def test_benchmark_small(entry, ranks, tmp_path):
 
 FAKE_HEAD = '''
 import math, sys, time
-from solver.bench import Check, bench_main
+from solver.batch.bench.check import Check, bench_main
 
 NAME = "{name}"
 CITATION = "Fake, J. Tests 1, 1 (2024)"

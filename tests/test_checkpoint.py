@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from solver import checkpoint
+from solver.run import stop as checkpoint
 from solver.errors import EXIT_CHECKPOINTED, InputError
 
 from cases import fast_2d
@@ -175,7 +175,7 @@ def test_parse_budget_rejects(text):
 
 
 def test_bad_wall_budget_flag_exits_2(tmp_path, capsys):
-    from solver.cli import main
+    from solver.cli.main import main
 
     assert main(["run", "--out", str(tmp_path / "x"), "--wall-budget", "soon"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cases import fast_2d
-from solver.cli import main
+from solver.cli.main import main
 
 SURF = '[surface]\n'
 BAD_CASES = [

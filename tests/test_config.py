@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from solver import config
+from solver.case import config
 from solver.errors import InputError
 
 

@@ -1,4 +1,4 @@
-"""Frictionless contact of an elastic block on a rigid surface (solver.geometry, solver.mechanics).
+"""Frictionless contact of an elastic block on a rigid surface (solver.fem.mesh, solver.fem.mechanics).
 
 The benchmarks run at their small size serially and under ``mpiexec -n 2``; 1 and 2 ranks give the
 same contact fraction; an unconverged Newton raises :class:`SolveError`. Run as a script
@@ -17,7 +17,7 @@ import pytest
 
 from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
-from solver.fem_backend import comm_world, import_dolfinx
+from solver.fem.backend import comm_world, import_dolfinx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,8 +38,8 @@ def _collective_cleanup():
 
 
 def _small_case(prefix: str, petsc_options=None, n: int = N):
-    from solver import geometry, mechanics
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
     mat = mechanics.LinearElastic(E, NU)
     block = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.15, z0=G0)
     cp = mechanics.ContactProblem(block, lambda x: G0 * np.cos(2 * np.pi * x / LAM), mat.stress,
@@ -49,8 +49,7 @@ def _small_case(prefix: str, petsc_options=None, n: int = N):
 
 def small_case_results(prefix: str = "test_ranks_") -> dict:
     """Contact fraction, edge and force of the small case at p̄/p* = 0.3 (same on every rank)."""
-    from solver import mechanics
-
+    from solver.fem import mechanics
     cp, p_star = _small_case(prefix)
     step = mechanics.solve_load_step(cp, 0.3 * p_star)
     state = mechanics.contact_state(cp)
@@ -67,7 +66,7 @@ def small_case_results(prefix: str = "test_ranks_") -> dict:
 
 
 def test_surface_interpolation_periodic():
-    from solver.geometry import SurfaceHeights
+    from solver.fem.mesh import SurfaceHeights
 
     Lx, Ly, nx, ny = 2.0, 3.0, 8, 6
     i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
@@ -85,7 +84,7 @@ def test_surface_interpolation_periodic():
 
 
 def test_check_resolution_rule():
-    from solver.geometry import check_resolution
+    from solver.fem.mesh import check_resolution
 
     assert check_resolution(1e-6, 0.25e-6) == pytest.approx(4.0)
     with pytest.raises(InputError, match="elements per short_cutoff"):
@@ -93,7 +92,7 @@ def test_check_resolution_rule():
 
 
 def test_graded_nodes():
-    from solver.geometry import graded_nodes
+    from solver.fem.mesh import graded_nodes
 
     z = graded_nodes(2.0, 1e-3, 1.1)
     dz = np.diff(z)
@@ -106,7 +105,7 @@ def test_graded_nodes():
 @pytest.mark.parametrize("method", ["gap", "pressure"])
 def test_contact_edges_sub_element(method):
     """Exact for a patch whose gap opens like d^(3/2) and pressure falls like √d."""
-    from solver.mechanics import contact_edges_1d
+    from solver.fem.mechanics import contact_edges_1d
 
     x = np.linspace(0.0, 1.0, 41)
     lo, hi = 0.3137, 0.6521
@@ -125,7 +124,7 @@ def test_mandel_contraction_equals_tensor_contraction():
     dolfinx = import_dolfinx()
     import ufl
 
-    from solver.mechanics import LinearElastic, strain_mandel
+    from solver.fem.mechanics import LinearElastic, strain_mandel
 
     mesh = dolfinx.mesh.create_unit_square(COMM, 3, 3)
     V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1, (2,)))
@@ -151,8 +150,7 @@ def test_mandel_contraction_equals_tensor_contraction():
 
 
 def test_contact_state_is_consistent():
-    from solver import mechanics
-
+    from solver.fem import mechanics
     cp, p_star = _small_case("test_state_")
     mechanics.solve_load_step(cp, 0.5 * p_star)
     s = mechanics.contact_state(cp)
@@ -167,8 +165,8 @@ def test_contact_state_is_consistent():
 
 
 def test_unconverged_solve_raises():
-    from solver import mechanics
-    from solver.petsc import CONTACT_VI, preset
+    from solver.fem import mechanics
+    from solver.fem.petsc import CONTACT_VI, preset
 
     cp, p_star = _small_case("test_maxit1_", preset(CONTACT_VI, snes_max_it=1))
     before = cp.u.x.array.copy()
@@ -180,8 +178,8 @@ def test_unconverged_solve_raises():
 
 def test_3d_block_with_height_map_matches_plane_strain():
     """A y-independent height map on a 3D block with u_y = 0 on its y faces is plane strain."""
-    from solver import geometry, mechanics
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
     mat = mechanics.LinearElastic(E, NU)
     p_bar = 0.3 * math.pi * mat.E_star * G0 / LAM
     n = 16

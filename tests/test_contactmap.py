@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from solver import contactmap
+from solver.simulation import contactmap
 from solver.errors import InputError
 
 

@@ -1,4 +1,4 @@
-"""Current through the pressed interface (solver.current).
+"""Current through the pressed interface (solver.fem.potential).
 
 A rough synthetic contact map gives the same ASR on 1 and 2 ranks; bad input raises InputError;
 the metrics of hand-made current maps match hand-computed values; face fields and the contact
@@ -19,7 +19,7 @@ import pytest
 
 from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
-from solver.fem_backend import comm_world, import_dolfinx
+from solver.fem.backend import comm_world, import_dolfinx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,8 +39,7 @@ def _collective_cleanup():
 
 def rough_map(n: int = 24, seed: int = 3, dim: int = 3) -> dict:
     """Contact-map arrays of one step: smooth random contact blobs on an n × n grid."""
-    from solver import contactmap
-
+    from solver.simulation import contactmap
     rng = np.random.default_rng(seed)
     shape = (n, n) if dim == 3 else (n, 1)
     k = np.fft.fftfreq(n)[:, None] ** 2 + (np.fft.fftfreq(n)[None, :] ** 2 if dim == 3 else 0)
@@ -57,8 +56,9 @@ def rough_map(n: int = 24, seed: int = 3, dim: int = 3) -> dict:
 
 def rough_case_results() -> dict:
     """ASR of the rough map for the film (Li|Cu) and kinetic (Li|SE) interfaces, any ranks."""
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 10, (12, 12), 1.2)
     maps = rough_map()
     film = laws.FilmParams(1e-4, p_ref=1e6, beta=0.5, decay_length=5e-9)
@@ -78,8 +78,7 @@ def rough_case_results() -> dict:
 
 
 def test_metrics_of_a_ramp_match_hand_values():
-    from solver import current
-
+    from solver.fem import potential as current
     j = np.arange(1.0, 101.0).reshape(10, 10)  # 1 … 100 A/m²
     m = current.current_metrics(j, 2.0, j_crit=80.0)
     # numpy linear interpolation at index q(n-1): 49.5, 89.1, 98.01, 98.901
@@ -94,8 +93,7 @@ def test_metrics_of_a_ramp_match_hand_values():
 
 
 def test_top_share_counts_a_fractional_cell():
-    from solver import current
-
+    from solver.fem import potential as current
     j = np.zeros((15, 10))
     j[0, 0], j[0, 1], j[0, 2] = 30.0, 20.0, 10.0
     # 1 % of 150 cells = 1.5 cells: 30 + 0.5·20 of the total 60
@@ -105,8 +103,7 @@ def test_top_share_counts_a_fractional_cell():
 
 
 def test_spot_currents_by_hand():
-    from solver import current
-
+    from solver.fem import potential as current
     inc = np.zeros((6, 6), bool)
     inc[0:2, 0:2] = True      # spot A: 4 cells
     inc[4, 3:6] = True        # spot B: 3 cells
@@ -129,8 +126,7 @@ def test_spot_currents_by_hand():
 
 
 def test_metrics_bad_input():
-    from solver import current
-
+    from solver.fem import potential as current
     with pytest.raises(InputError, match="j_crit"):
         current.current_metrics(np.ones((4, 4)), 1.0, j_crit=0.0)
     with pytest.raises(InputError, match="j_crit"):
@@ -140,8 +136,8 @@ def test_metrics_bad_input():
 
 
 def test_kinetics_laws():
-    from solver import current, laws
-
+    from solver.fem import potential as current
+    from solver.physics import laws
     k = current.Kinetics(10.0, 0.4, 0.6)
     eta = np.linspace(-0.1, 0.1, 11)
     assert np.allclose(k.current(eta), laws.butler_volmer(eta, 10.0, 0.4, 0.6), rtol=1e-14)
@@ -161,16 +157,15 @@ def test_kinetics_laws():
     ({"i0": 1.0, "alpha_a": 0.0}, "alpha_a"), ({"i0": 1.0, "T": -5.0}, "T"),
     ({"i0": 1.0, "eta_nucleation": -0.01}, "eta_nucleation")])
 def test_kinetics_bad_input(kwargs, field):
-    from solver import current
-
+    from solver.fem import potential as current
     with pytest.raises(InputError, match=field):
         current.Kinetics(**kwargs)
 
 
 @pytest.mark.parametrize("value", [0.0, -1e7, math.inf, math.nan, "a lot"])
 def test_conductivities_must_be_positive(value):
-    from solver import current, laws
-
+    from solver.fem import potential as current
+    from solver.physics import laws
     with pytest.raises(InputError, match="sigma"):
         current.FilmInterface(value, laws.FilmParams(1e-4))
     with pytest.raises(InputError, match="kappa"):
@@ -178,8 +173,8 @@ def test_conductivities_must_be_positive(value):
 
 
 def test_map_step_checks():
-    from solver import contactmap, current
-
+    from solver.simulation import contactmap
+    from solver.fem import potential as current
     maps = rough_map(8)
     st = current.map_step(maps, 0)
     # the press cycle's ContactMaps object works as well as its arrays
@@ -211,8 +206,8 @@ def test_map_step_checks():
 @pytest.mark.fem
 def test_face_field_means_are_exact():
     """Facet means of a bilinear field on hexahedra and a linear one on tetrahedra."""
-    from solver import current, geometry
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
     dolfinx = import_dolfinx()
     # the mean of x·y over a rectangle is the product of the means; a linear field's mean over a
     # triangle is its value at the centroid
@@ -236,8 +231,9 @@ def test_face_field_means_are_exact():
 def test_contact_area_from_map_is_exact_on_a_matching_face():
     """FE face elements = grid cells: the nearest-point Voronoi cells split each facet into
     quarters, so the face's contact area equals the grid's in_contact area exactly."""
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     maps = rough_map(12)
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
     prob = current.CurrentProblem(block, current.KineticInterface(0.1, current.Kinetics(1.0)),
@@ -255,8 +251,9 @@ def test_rough_film_asr_is_film_over_contact_fraction():
     """Lithium conducts ~1e11 times better than the film per unit length: the ASR of a rough
     contact is R_film/A_frac (parallel spots) up to the tiny Li constriction; current balance
     and the current map."""
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     maps = rough_map(12)
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
     prob = current.CurrentProblem(block, current.FilmInterface(1.1e7, laws.FilmParams(1e-4)),
@@ -277,8 +274,9 @@ def test_rough_film_asr_is_film_over_contact_fraction():
 
 @pytest.mark.fem
 def test_plane_strain_profile_map():
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     maps = rough_map(32, dim=2)
     block = geometry.lithium_block_2d(COMM, LX, THICKNESS, THICKNESS / 10, 32, 1.2)
     prob = current.CurrentProblem(block, current.FilmInterface(1.1e7, laws.FilmParams(1e-4)),
@@ -291,8 +289,9 @@ def test_plane_strain_profile_map():
 
 @pytest.mark.fem
 def test_problem_bad_input():
-    from solver import current, geometry, laws
-
+    from solver.fem import potential as current
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 4, (4, 4), 1.3)
     prob = current.CurrentProblem(block, current.FilmInterface(1e7, laws.FilmParams(1e-4)),
                                   prefix="bad_e_")

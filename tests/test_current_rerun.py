@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from mpi_helpers import mpirun
-from solver.cli import main
+from solver.cli.main import main
 
 pytestmark = pytest.mark.fem
 
@@ -234,8 +234,7 @@ SAME_CONTACT_RTOL = 1e-7
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory) -> tuple[dict, float, Path]:
     """The default case, run once without fields and figures (the physics unchanged)."""
-    from solver import config
-
+    from solver.case import config
     case = config.default_case()
     case = dataclasses.replace(case, output=dataclasses.replace(case.output, fields=False,
                                                                 plots=False))
@@ -254,7 +253,7 @@ def test_default_case_on_one_and_two_ranks(default_run):
     Newton's iteration counts differ between the two (round-off in MUMPS); the press steps and
     the results do not, because a failed Newton solve inside a step is continued by smaller
     platen moves towards the same solution instead of changing the load path
-    (:func:`solver.mechanics._platen_continuation`). The halvings of a move are counted in a
+    (:func:`solver.fem.mechanics._platen_continuation`). The halvings of a move are counted in a
     row: counted in total (before 2026-11-23), the step to 1 MPa used them up on the CI machine
     on 1 rank and not on 2, and the load paths parted (``tests/test_platen.py``).
     """

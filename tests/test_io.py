@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from solver import io
+from solver.output import io
 from solver.errors import InputError
 
 

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.optimize import brentq
 
-from solver import laws as L
+from solver.physics import laws as L
 from solver.errors import InputError, SolveError
 
 # lithium-like and steel-like parameter sets (SI)

@@ -7,9 +7,9 @@ import math
 import pytest
 from numpy.testing import assert_allclose
 
-from solver import laws as L
+from solver.physics import laws as L
 from solver.errors import InputError
-from solver.materials import list_materials, load_material
+from solver.case.materials import list_materials, load_material
 
 EXPECTED = {"copper", "llzo", "lithium_masias2019", "lpscl"}
 UNITLESS = {"poisson_ratio", "creep_stress_exponent", "two_point_stress_exponent",

@@ -17,9 +17,10 @@ import pytest
 meshio = pytest.importorskip("meshio")
 
 from mpi_helpers import mpirun  # noqa: E402
-from solver import config, geometry  # noqa: E402
-from solver.cli import main  # noqa: E402
-from solver.run import build_heights  # noqa: E402
+from solver.case import config  # noqa: E402
+from solver.fem import mesh as geometry
+from solver.cli.main import main  # noqa: E402
+from solver.run.pipeline import build_heights  # noqa: E402
 
 pytestmark = pytest.mark.fem
 
@@ -41,7 +42,7 @@ def _tags(m, block: int) -> np.ndarray:
 def canonical(m):
     """Points sorted lexicographically and cells/facets sorted by their sorted node lists.
 
-    Independent of solver.meshing's own ordering, so a reordered but equal file still compares
+    Independent of solver.cli.mesh's own ordering, so a reordered but equal file still compares
     equal. Returns (points (n, 3), [(type, cells, tags), ...]).
     """
     pts = np.asarray(m.points, dtype=float)
@@ -229,8 +230,7 @@ def test_references_are_small_and_their_provenance_is_recorded():
 
 
 def test_write_mesh_is_atomic(tmp_path, monkeypatch):
-    from solver import io
-
+    from solver.output import io
     path = tmp_path / "m.vtu"
     path.write_bytes(b"old")
     mesh = meshio.Mesh(np.zeros((3, 3)), [("triangle", np.array([[0, 1, 2]]))])

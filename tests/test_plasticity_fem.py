@@ -1,4 +1,4 @@
-"""Inelastic lithium in the contact problem (solver.quadrature, solver.mechanics).
+"""Inelastic lithium in the contact problem (solver.fem.quadrature, solver.fem.mechanics).
 
 FE-level Taylor tests of the assembled residual/Jacobian pair (through the SNES callbacks that
 update the quadrature-point state), state handling of a failed Newton, API of the inelastic
@@ -19,7 +19,7 @@ import pytest
 
 from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
-from solver.fem_backend import comm_world, import_dolfinx
+from solver.fem.backend import comm_world, import_dolfinx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,14 +43,12 @@ def _collective_cleanup():
 
 
 def _j2(**kw):
-    from solver import laws
-
+    from solver.physics import laws
     return laws.J2Params(E, NU, SIGMA_Y, **kw)
 
 
 def _block(kind="plane_strain", n=N, cell=None):
-    from solver import geometry
-
+    from solver.fem import mesh as geometry
     if kind == "plane_strain":
         return geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.2, z0=G0,
                                          cell=cell or "quadrilateral")
@@ -69,8 +67,7 @@ def _surface(kind="plane_strain"):
 
 
 def _problem(material, prefix, kind="plane_strain", n=N, petsc_options=None, **kw):
-    from solver import mechanics
-
+    from solver.fem import mechanics
     return mechanics.ContactProblem(_block(kind, n, kw.pop("cell", None)), _surface(kind),
                                     material, prefix=prefix, petsc_options=petsc_options, **kw)
 
@@ -126,8 +123,8 @@ def test_fe_taylor_plastic_regime(kind, material):
     (plastic loading at the yielded points, further from the yield surface than any h·dx) in a
     random direction.
     """
-    from solver import laws, mechanics
-
+    from solver.physics import laws
+    from solver.fem import mechanics
     mats = {
         "perfect": _j2(),
         "swift": laws.J2Params(E, NU, SIGMA_Y, hardening="power", K=4 * SIGMA_Y, n=0.3),
@@ -174,8 +171,7 @@ def _op(name):
 
 def test_tangent_is_of_the_iterate_jacobian_is_assembled_at():
     """A Jacobian assembled at x (without a residual at x first) uses the tangent at x."""
-    from solver import mechanics
-
+    from solver.fem import mechanics
     cp = _problem(_j2(), "tangent_iterate_", n=12)
     mechanics.solve_load_step(cp, 0.25 * P_STAR)
     x1 = cp.problem.x.duplicate()
@@ -196,8 +192,7 @@ def test_tangent_is_of_the_iterate_jacobian_is_assembled_at():
 
 
 def test_failed_newton_restores_u_and_state():
-    from solver import mechanics
-
+    from solver.fem import mechanics
     cp = _problem(_j2(), "restore_")
     mechanics.solve_load_step(cp, 0.2 * P_STAR)
     u1 = cp.u.x.array.copy()
@@ -229,8 +224,8 @@ def test_failed_newton_restores_u_and_state():
 
 
 def test_unconverged_first_step_raises_and_restores():
-    from solver import mechanics
-    from solver.petsc import CONTACT_VI, preset
+    from solver.fem import mechanics
+    from solver.fem.petsc import CONTACT_VI, preset
 
     cp = _problem(_j2(), "maxit1_plastic_", petsc_options=preset(CONTACT_VI, snes_max_it=1))
     before = cp.u.x.array.copy()
@@ -243,8 +238,7 @@ def test_unconverged_first_step_raises_and_restores():
 
 
 def test_unloading_is_elastic_and_keeps_plastic_strain():
-    from solver import mechanics
-
+    from solver.fem import mechanics
     cp = _problem(_j2(), "unload_")
     mechanics.solve_load_step(cp, 0.15 * P_STAR)
     mechanics.solve_load_step(cp, 0.3 * P_STAR)
@@ -264,8 +258,8 @@ def test_unloading_is_elastic_and_keeps_plastic_strain():
 
 
 def test_plastic_contact_is_larger_than_elastic():
-    from solver import laws, mechanics
-
+    from solver.physics import laws
+    from solver.fem import mechanics
     fractions = {}
     for name, mat in (("el", laws.ElasticParams(E, NU)), ("pl", _j2())):
         cp = _problem(mat, f"larger_{name}_", cell="triangle", degree=2)
@@ -279,8 +273,8 @@ def test_plastic_contact_is_larger_than_elastic():
 
 def test_creep_hold_grows_contact_and_time():
     """Norton creep (no yield surface) at constant load: A_r and the time grow, p stays zero."""
-    from solver import laws, mechanics
-
+    from solver.physics import laws
+    from solver.fem import mechanics
     creep = laws.NortonParams(A=1e-34, n=5.0)  # ε̇ ≈ 1e-3 1/s at 50 MPa (≈ σ at the peak)
     cp = _problem(laws.ElasticCreepParams(laws.ElasticParams(E, NU), creep), "hold_")
     mechanics.solve_load_step(cp, 0.2 * P_STAR)
@@ -297,8 +291,8 @@ def test_creep_hold_grows_contact_and_time():
 
 def test_3d_plastic_matches_plane_strain():
     """A y-independent map on a 3D block with u_y = 0 on its y faces is plane strain (J2)."""
-    from solver import geometry, mechanics
-
+    from solver.fem import mesh as geometry
+    from solver.fem import mechanics
     n = 12
     hmap = G0 * np.cos(2 * np.pi * np.arange(2 * n) / (2 * n))[:, None] * np.ones((1, 4))
     surf3 = geometry.SurfaceHeights(hmap, (LAM, LAM))
@@ -322,8 +316,9 @@ def test_3d_plastic_matches_plane_strain():
 
 def test_axisymmetric_plastic_indentation():
     """A paraboloid into an axisymmetric J2 block: converges, yields below the surface first."""
-    from solver import geometry, laws, mechanics
-
+    from solver.fem import mesh as geometry
+    from solver.physics import laws
+    from solver.fem import mechanics
     R = 1e-4
     block = geometry.lithium_block_axisymmetric(COMM, 20e-6, 20e-6, 0.25e-6, 24, 1.2,
                                                 fine_radius=6e-6, z0=0.0)
@@ -340,8 +335,8 @@ def test_axisymmetric_plastic_indentation():
 
 
 def test_material_types_and_errors():
-    from solver import laws, mechanics
-
+    from solver.physics import laws
+    from solver.fem import mechanics
     for mat in (mechanics.LinearElastic(E, NU), mechanics.LinearElastic(E, NU).stress,
                 laws.ElasticParams(E, NU)):
         cp = _problem(mat, f"types_{id(mat)}_", n=8)
@@ -361,8 +356,9 @@ def test_quadrature_state_layout():
     dolfinx = import_dolfinx()
     import ufl
 
-    from solver import laws, quadrature
+    from solver.physics import laws
 
+    from solver.fem import quadrature
     mesh = dolfinx.mesh.create_unit_square(COMM, 3, 2, dolfinx.mesh.CellType.triangle)
     V = dolfinx.fem.functionspace(mesh, ("Lagrange", 2, (2,)))
     u = dolfinx.fem.Function(V)
@@ -376,7 +372,7 @@ def test_quadrature_state_layout():
     C = laws.elastic_stiffness(E, NU, 4)
     np.testing.assert_allclose(law.stress_values(), eps @ C.T, rtol=1e-12)
     # residual through the quadrature σ equals the UFL elastic one
-    from solver.mechanics import LinearElastic, strain_mandel
+    from solver.fem.mechanics import LinearElastic, strain_mandel
 
     v = ufl.TestFunction(V)
     r_q = dolfinx.fem.assemble_vector(dolfinx.fem.form(law.residual(v)))
@@ -398,8 +394,7 @@ def test_quadrature_state_layout():
 
 def small_plastic_case(prefix: str = "pl_ranks_") -> dict:
     """Plastic contact fraction, force and plastic depth of a small case (same on every rank)."""
-    from solver import mechanics
-
+    from solver.fem import mechanics
     cp = _problem(_j2(), prefix, n=32)
     for p in (0.1, 0.2, 0.3):
         step = mechanics.solve_load_step(cp, p * P_STAR)

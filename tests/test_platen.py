@@ -1,4 +1,4 @@
-"""The rigid platen's two loops (solver.mechanics), on stand-ins for the contact problem: no mesh.
+"""The rigid platen's two loops (solver.fem.mechanics), on stand-ins for the contact problem: no mesh.
 
 * :func:`_platen_continuation` reaches its target when Newton only converges for short moves:
   halvings are counted in a row, so a long walk of short moves (more halvings in total than
@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from solver import mechanics
+from solver.fem import mechanics
 from solver.errors import SolveError
 
 

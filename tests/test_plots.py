@@ -10,8 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from numpy.testing import assert_allclose
 
-from solver import plots
-
+from solver.output import plots
 SIZES = (1e-4, 5e-5)
 
 

@@ -9,9 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.integrate import quad
 
-from solver import references as R
-
-
+from solver.physics import references as R
 def test_e_star():
     assert_allclose(R.E_star(7.82e9, 0.381), 7.82e9 / (1 - 0.381**2))
     # two identical bodies: half the single-body value

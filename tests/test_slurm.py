@@ -19,8 +19,11 @@ import time
 import pytest
 from slurm_cluster import SlurmCluster, ensure_packages
 
-from solver import config, io, sweep
+from solver.case import config
 
+from solver.output import io
+
+from solver.batch import sweep
 LAMINA = [sys.executable, "-m", "solver"]
 SWEEP = """
 [sweep]

@@ -11,8 +11,8 @@ import pytest
 import scipy.integrate
 from numpy.testing import assert_allclose
 
-from solver import statistics as st
-from solver import surface
+from solver.surface import statistics as st
+from solver.surface import synthesis as surface
 from solver.errors import InputError
 
 L = 1e-4

@@ -16,8 +16,8 @@ import pytest
 import scipy.fft
 from numpy.testing import assert_allclose, assert_array_equal
 
-from solver import statistics as st
-from solver import surface
+from solver.surface import statistics as st
+from solver.surface import synthesis as surface
 from solver.errors import InputError
 
 L = 1e-4  # m
@@ -276,7 +276,7 @@ def test_independent_of_thread_count_in_process():
 
 
 def test_independent_of_numba_num_threads_subprocess():
-    code = ("import hashlib, numpy as np; from solver import surface; "
+    code = ("import hashlib, numpy as np; from solver.surface import synthesis as surface; "
             f"h = surface.self_affine(**{GEN_ARGS!r}); "
             "print(surface.fft_workers(), hashlib.sha256(h.tobytes()).hexdigest())")
     env = dict(os.environ, NUMBA_NUM_THREADS="1")

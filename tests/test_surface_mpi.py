@@ -10,17 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from solver import surface
-
+from solver.surface import synthesis as surface
 ARGS = dict(nb_grid_pts=(96, 80), physical_sizes=(1e-4, 1e-4), hurst=0.75, rms_height=5e-7,
             short_cutoff=1e-4 / 20, long_cutoff=1e-4 / 3, correlation_ratio=2.0, lay_angle=0.3,
             seed=123)
 
 SCRIPT = f"""
 import hashlib, json
-from solver.fem_backend import comm_world  # imports the wheel's MPI before mpi4py
+from solver.fem.backend import comm_world  # imports the wheel's MPI before mpi4py
 comm = comm_world()
-from solver import surface
+from solver.surface import synthesis as surface
 h = surface.self_affine(**{ARGS!r})
 shas = comm.allgather(hashlib.sha256(h.tobytes()).hexdigest())
 if comm.rank == 0:

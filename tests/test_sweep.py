@@ -21,8 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from solver import config, io, sweep
-from solver.cli import main
+from solver.case import config
+
+from solver.output import io
+
+from solver.batch import sweep
+from solver.cli.main import main
 from solver.errors import InputError
 
 LAMINA = [sys.executable, "-m", "solver"]
@@ -402,8 +406,9 @@ max_parallel = 2
 REF_RUNNER = """
 import sys
 from pathlib import Path
-from solver import config, sweep
-from solver.run import run_case
+from solver.case import config
+from solver.batch import sweep
+from solver.run.pipeline import run_case
 out = Path(sys.argv[1])
 for e in sweep.load_manifest(out)["cases"]:
     run_case(config.load(out / e["case_file"]), out / e["run_folder"])
@@ -697,13 +702,13 @@ output.stages = ["surface"]   # tiny cases: no press cycle
 
 
 def test_array_task_skips_done_and_forwards_the_time_limit_signal(tmp_path):
-    """The job-array task (python -m solver.sweep task): SLURM's USR1 before the time limit reaches
+    """The job-array task (python -m solver.batch.sweep task): SLURM's USR1 before the time limit reaches
     the case, which ends FAILED with the reason; a complete case is skipped."""
     sw = sweep.load_sweep(_write(tmp_path / "s.toml", KILL_SWEEP))
     out = tmp_path / "out"
     m = sweep.write_expansion(sw, sweep.expand(sw)[:2], out)
     h0, h1 = (e["hash"] for e in m["cases"])
-    task = [sys.executable, "-m", "solver.sweep", "task", str(out)]
+    task = [sys.executable, "-m", "solver.batch.sweep", "task", str(out)]
     # a stand-in for `srun ... lamina run CASE --out RUN` that waits (USR1 terminates it)
     launch = ["bash", "-c", "exec sleep 60", "stand-in"]
     p = subprocess.Popen(

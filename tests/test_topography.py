@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from solver import topography as topo
+from solver.surface import measured as topo
 from solver.errors import InputError
-from solver.topography import (
+from solver.surface.measured import (
     UNITS,
     HeightMap,
     crop,
@@ -111,7 +111,7 @@ def test_instrument_format_without_the_extra_says_how_to_install(bad_cases, monk
 def test_instrument_file_read_through_surfacetopography(tmp_path):
     """A NetCDF topography written by SurfaceTopography itself comes back exactly, in metres,
     with the file's own physical sizes (the case's are only a fallback)."""
-    from solver.fem_backend import prepare
+    from solver.fem.backend import prepare
 
     prepare()  # the wheel's HDF5 first-import order, as in the CLI
     from SurfaceTopography import Topography

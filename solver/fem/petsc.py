@@ -1,0 +1,156 @@
+"""PETSc option presets (data, no physics) and the helper that applies one under a prefix.
+
+Every problem has its own options prefix (e.g. ``"lamina_press_"``), so a user can override any
+option from the command line (``-lamina_press_snes_max_it 80``) or the case file without touching
+the other problems. The presets below are plain dicts: copy, update, pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: Frictionless contact on a rigid obstacle as a variational inequality: semismooth Newton with
+#: the reduced-space active set (``vinewtonrsls``) and bounds on the face's normal displacement.
+#: Full steps (``basic``): for elasticity the residual is linear on each active set, and a
+#: backtracking search only slows the active-set updates. Direct solve of the reduced Jacobian.
+#: Tolerances: relative ones here (forces in N vary by orders of magnitude with the cell size);
+#: :class:`solver.fem.mechanics.ContactProblem` adds an absolute one proportional to the load. A step
+#: below 1e-12 of the solution is round-off: stop there too.
+CONTACT_VI: dict[str, object] = {
+    "snes_type": "vinewtonrsls",
+    "snes_linesearch_type": "basic",
+    "snes_rtol": 1.0e-10,
+    "snes_atol": 0.0,
+    "snes_stol": 1.0e-12,
+    "snes_max_it": 60,
+    "snes_max_funcs": 100000,
+    "ksp_type": "preonly",
+    "pc_type": "lu",
+    "pc_factor_mat_solver_type": "mumps",
+    # METIS (nested dissection) ordering: the factorisation of a 3D block; a 2D profile adds
+    # PROFILE_ORDERING. The active set changes the reduced matrix, so MUMPS's analysis
+    # (ordering + symbolic factorisation) runs at every Newton iteration.
+    "mat_mumps_icntl_7": 5,
+}
+
+#: MUMPS ordering of a 2D (plane-strain or axisymmetric) block: approximate minimum degree.
+#: The block is a strip, ≈ 10–20 cell layers under a long face, whose factor AMD keeps as small
+#: as nested dissection does, at a fraction of METIS's analysis time; in 3D (a plate) nested
+#: dissection wins by far. Measured (``mat_mumps_icntl_7`` 5 = METIS vs 0 = AMD; one rank,
+#: the reduced Jacobian of the ``press_performance`` profile; analysis + numeric factorisation,
+#: factor size): 1 000 046 dofs, METIS 6.1 + 4.0 s, 1193 MB, AMD 1.0 + 2.7 s, 1088 MB; 152 038
+#: dofs, METIS 0.75 + 0.36 s, AMD 0.13 + 0.33 s; 3D block of 95 817 dofs, METIS 1.1 + 10.8 s,
+#: 1446 MB, AMD 0.3 + 33.3 s, 2833 MB.
+PROFILE_ORDERING: dict[str, object] = {"mat_mumps_icntl_7": 0}
+
+#: CG + smoothed-aggregation AMG with Chebyshev/Jacobi smoothing: the iterative linear solver of
+#: every problem too large for LU (the problems add their own thresholds and smoothing steps).
+GAMG_CG: dict[str, object] = {
+    "ksp_type": "cg",
+    "ksp_rtol": 1.0e-12,
+    "ksp_max_it": 2000,
+    "pc_type": "gamg",
+    "pc_gamg_type": "agg",
+    "pc_gamg_agg_nsmooths": 1,
+    "mg_levels_ksp_type": "chebyshev",
+    "mg_levels_pc_type": "jacobi",
+}
+
+#: The same for 3D blocks too large for a direct solve: CG + smoothed-aggregation AMG on the
+#: reduced (inactive-set) Jacobian. That submatrix is extracted by SNES each iteration and loses
+#: the block size and any near-nullspace of the full matrix, so GAMG sees a scalar problem: it
+#: converges (≈ 130 CG iterations per Newton step on a 1152-hexahedron block, against 1 LU solve)
+#: but is worth it only where LU runs out of memory (several 1e5 unknowns in 3D).
+CONTACT_VI_GAMG: dict[str, object] = {
+    **{k: v for k, v in CONTACT_VI.items() if not k.startswith(("ksp_", "pc_", "mat_"))},
+    **GAMG_CG,
+    "pc_gamg_threshold": 0.01,
+    "mg_levels_ksp_max_it": 3,
+}
+
+#: Linear (unconstrained) elasticity with a direct solver, e.g. for a bonded reference solve.
+LINEAR_LU: dict[str, object] = {
+    "ksp_type": "preonly",
+    "pc_type": "lu",
+    "pc_factor_mat_solver_type": "mumps",
+    "mat_mumps_icntl_7": 5,
+}
+
+#: Option families that PETSc reads when the object is set up (a factorisation is created),
+#: not in setFromOptions: :func:`apply` leaves them in the database.
+LAZY_OPTIONS = ("mat_mumps_", "mat_superlu_dist_", "mat_strumpack_")
+
+
+def preset(base: Mapping[str, object], **overrides: object) -> dict[str, object]:
+    """A copy of ``base`` with ``overrides`` (``preset(CONTACT_VI, snes_max_it=1)``)."""
+    out = dict(base)
+    out.update(overrides)
+    return out
+
+
+def set_options(prefix: str, options: Mapping[str, object]) -> list[str]:
+    """Put ``options`` in the PETSc options database under ``prefix``.
+
+    Options already in the database under that prefix (given on the command line) are kept: they
+    override the preset. Booleans become ``"true"``/``"false"``; ``None`` means a flag with no
+    value.
+
+    Returns:
+        The full names that were added (so that the caller can remove them again).
+    """
+    from solver.fem.backend import prepare
+
+    prepare()
+    from petsc4py import PETSc
+
+    if not prefix or not prefix.endswith("_"):
+        raise ValueError(f"PETSc options prefix {prefix!r}: must be non-empty and end with '_'")
+    opts = PETSc.Options()
+    added = []
+    for key, value in options.items():
+        name = f"{prefix}{key}"
+        if opts.hasName(name):
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        opts[name] = "" if value is None else value
+        added.append(name)
+    return added
+
+
+def apply(obj, prefix: str, options: Mapping[str, object], keep: bool = False) -> None:
+    """Set ``prefix`` on a PETSc object (SNES, KSP, …), add ``options`` and call setFromOptions.
+
+    The added options are removed from the database afterwards, so that the next object with
+    the same prefix gets its own preset (command-line options stay), except the
+    :data:`LAZY_OPTIONS` families, which PETSc reads only when a factorisation is created and
+    which therefore stay under this prefix (one more reason to keep prefixes unique).
+    ``keep=True`` leaves every added option in place.
+    """
+    from petsc4py import PETSc
+
+    obj.setOptionsPrefix(prefix)
+    added = set_options(prefix, options)
+    obj.setFromOptions()
+    if not keep:
+        opts = PETSc.Options()
+        lazy = tuple(prefix + family for family in LAZY_OPTIONS)
+        for name in added:
+            if not name.startswith(lazy):
+                opts.delValue(name)
+
+
+def destroy_problem(problem) -> None:
+    """Destroy the PETSc objects of a DOLFINx ``LinearProblem``/``NonlinearProblem`` now.
+
+    Collective. Their ``__del__`` does the same, but a problem whose SNES holds Python
+    callbacks sits in a reference cycle and is freed by Python's cyclic garbage collector,
+    which runs at different moments on different ranks: MUMPS's destroy is a collective call,
+    and a 2-rank ``lamina run`` hung at exit (one rank in ``MatDestroy_MUMPS``, the other in
+    PETSc's final garbage clean-up). Calling this on every rank at the same point of the
+    programme keeps the collective calls matched; the later ``__del__`` finds null handles.
+    """
+    for name in ("solver", "A", "b", "x", "P_mat"):
+        obj = getattr(problem, name, None)
+        if obj is not None and hasattr(obj, "destroy"):
+            obj.destroy()
