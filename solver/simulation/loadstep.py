@@ -1,0 +1,179 @@
+"""One load step of a contact problem: traction-controlled, or a platen displacement found for the
+target mean pressure.
+
+:func:`solve_load_step` drives a :class:`solver.fem.contact.ContactProblem` from its last committed
+state to a new mean pressure (and over a time increment, for creep), commits the converged step
+(:meth:`~solver.fem.contact.ContactProblem.commit`) or rolls the problem back on failure
+(:meth:`~solver.fem.contact.ContactProblem.rollback`) so that the caller can cut the increment.
+The platen's scalar loops are the pure functions of :mod:`solver.simulation.platen`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+
+from solver.errors import InputError, SolveError
+from solver.fem.contact import ContactProblem, newton
+from solver.fem.contact_results import contact_force
+from solver.simulation import platen
+from solver.simulation.platen import Attempt
+
+
+class StepResult(NamedTuple):
+    """Outcome of one converged load step.
+
+    Attributes:
+        pressure: the applied mean pressure (Pa).
+        reason: SNES converged reason (> 0).
+        iterations: Newton (active-set) iterations.
+        linear_iterations: total Krylov iterations (0 or 1 per Newton step with LU).
+        dt: the time increment of the step (s).
+        time: the accumulated time at the end of the step (s).
+    """
+
+    pressure: float
+    reason: int
+    iterations: int
+    linear_iterations: int
+    dt: float = 0.0
+    time: float = 0.0
+
+
+def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> StepResult:
+    """Solve from the last committed state to the mean pressure ``pressure`` (Pa) over ``dt`` (s).
+
+    Traction control: on a block not yet in contact, :meth:`ContactProblem.touch` first sets the
+    initial guess. Platen control: the platen displacement ``w`` is found by a safeguarded secant
+    iteration on the contact force ``F(w) = p̄ A₀``, each evaluation a displacement-controlled
+    Newton solve from the previous one (see :func:`_platen_step`). The pressure may go down as
+    well as up (unloading), but stays > 0. ``dt`` is the time increment of creep laws (ignored
+    by elastic and rate-independent ones) and is added to ``cp.time`` on success. On success the
+    inelastic state of the converged step is committed (it becomes the history of the next step).
+
+    Returns:
+        The step's outcome; ``iterations`` counts the Newton iterations of all the platen's
+        evaluations.
+
+    Raises:
+        SolveError: Newton did not converge (the SNES reason is in the message), or the platen
+            iteration did not reach the force; the displacement, the applied pressure, the
+            platen and the inelastic state are restored to their values before the call so that
+            the caller can cut the load (or time) increment and retry.
+    """
+    if not (math.isfinite(pressure) and pressure > 0):
+        raise InputError(f"pressure={pressure}: must be a finite mean pressure > 0 (Pa)")
+    if not (math.isfinite(dt) and dt >= 0):
+        raise InputError(f"dt={dt}: must be a finite time increment >= 0 (s)")
+    saved = cp.u.x.array.copy()
+    cp.set_residual_scale(pressure)
+    if cp.law is not None:
+        cp.law.dt = float(dt)
+    stiffness = None
+    try:
+        if cp.control == "platen":
+            its, lits, reason, stiffness = _platen_step(cp, pressure)
+        else:
+            if not cp.loaded or not cp.in_contact_anywhere():
+                cp.touch()
+            cp.pressure.value = pressure
+            reason, its, lits = newton(cp, pressure, dt)
+    except SolveError:
+        cp.rollback(saved)
+        raise
+    cp.commit(pressure, dt, stiffness)
+    return StepResult(float(pressure), reason, its, lits, float(dt), cp.time)
+
+
+def _youngs_modulus(material) -> float:
+    """E of the material (Pa); NaN for a bare UFL stress map."""
+    for m in (material, getattr(material, "elastic", None), getattr(material, "plastic", None)):
+        if getattr(m, "E", None) is not None:
+            return float(m.E)
+    return math.nan
+
+
+def _platen_start(cp: ContactProblem, target: float) -> tuple[float, float, float]:
+    """``(w0, F0, k)``: where the platen step starts and the stiffness of its first guess.
+
+    After a converged step, the committed platen displacement and force (it met its pressure to
+    the tolerance); before the first, the rigid approach at which the highest point of the
+    surface first touches (the block is moved there). ``k``: the last step's stiffness, before
+    the first ``E A₀ / t`` (the stiffest the block can be, so the guess stays short of the
+    root), for an unknown modulus the force reached over the surface's height range.
+    """
+    if cp.loaded:
+        w0, f0 = -float(cp.platen.value), float(cp.pressure.value) * cp.face_area
+    else:
+        w0 = cp.first_touch
+        f0 = 0.0
+        bs = cp.V.dofmap.index_map_bs
+        cp.u.x.array[cp.vertical::bs] = -w0
+        cp.u.x.scatter_forward()
+    k = cp.stiffness
+    if not k > 0:
+        k = _youngs_modulus(cp.material) * cp.face_area / cp.block.thickness
+        if not k > 0:
+            k = target / cp.height_scale
+    return w0, f0, k
+
+
+class _PlatenSolves:
+    """The finite-element side of the platen loops: Newton at a trial displacement, the last
+    converged iterate, and the iteration counts of one step."""
+
+    def __init__(self, cp: ContactProblem, pressure: float, w0: float):
+        self.cp, self.pressure = cp, pressure
+        self.dt = cp.law.dt if cp.law is not None else 0.0
+        self.w_good, self.u_good = w0, cp.u.x.array.copy()
+        self.u_kept = self.u_good
+        self.its = self.lits = self.reason = 0
+
+    def solve_at(self, w: float) -> Attempt:
+        cp = self.cp
+        cp.platen.value = -w
+        try:
+            reason, its, lits = newton(cp, self.pressure, self.dt)
+        except SolveError as e:
+            return Attempt(False, 0, int(cp.snes.getIterationNumber()), 0, str(e))
+        return Attempt(True, reason, its, lits)
+
+    def keep(self) -> None:
+        self.u_kept = self.cp.u.x.array.copy()
+
+    def back(self) -> None:
+        self.cp.u.x.array[:] = self.u_kept
+        self.cp.u.x.scatter_forward()
+
+    def force_at(self, w: float) -> float:
+        """Contact force with the platen at ``w``, continued from the last evaluation."""
+        self.u_kept = self.u_good
+        reason, its, lits = platen.platen_continuation(
+            self.solve_at, self.keep, self.back, self.w_good, w, label=self.cp.prefix,
+            pressure=self.pressure)
+        self.w_good, self.u_good = w, self.cp.u.x.array.copy()
+        self.reason = reason
+        self.its += its
+        self.lits += lits
+        return contact_force(self.cp)
+
+
+def _platen_step(cp: ContactProblem, pressure: float) -> tuple[int, int, int, float]:
+    """Find the platen displacement with ``F(w) = p̄ A₀`` and leave ``cp.u`` there.
+
+    The force is only as exact as Newton's residual, whose tolerance scales with the largest
+    load so far (see :meth:`ContactProblem.set_residual_scale`): the tolerance is
+    ``force_rtol max(p̄, p̄_peak) A₀``, not relative to a small release target. Returns (Newton
+    iterations, linear iterations, last SNES reason, dF/dw of the last two evaluations).
+    """
+    target = pressure * cp.face_area
+    tol = cp.force_rtol * max(pressure, cp.peak_pressure) * cp.face_area
+    w0, f0, k = _platen_start(cp, target)
+    # With creep (dt > 0) the force at w₀ is no longer F₀ (the stresses relax over dt): the
+    # committed point is then not on this step's curve F(w) and only gives the first guess.
+    creep = cp.law is not None and cp.law.dt > 0
+    solves = _PlatenSolves(cp, pressure, w0)
+    _, slope = platen.platen_root(solves.force_at, target, tol, w0, f0, k, on_curve=not creep,
+                                  label=cp.prefix, pressure=pressure)
+    return solves.its, solves.lits, solves.reason, slope
