@@ -3,10 +3,10 @@
 Three ways to the same random surface (isotropic, H = 0.8, roll-off at a quarter of the domain,
 no short cutoff, so every Fourier mode of the grid is drawn — the most work per map):
 
-* lamina: :func:`solver.surface.synthesis.self_affine` — numba fill of the half spectrum (counter-based
-  splitmix64 + Box-Muller, vectorised special functions), the inverse real FFT as its two passes
-  (``scipy.fft.ifft`` along x in place in the spectrum buffer, ``scipy.fft.irfft`` along y), one
-  scaling pass;
+* lamina: :func:`solver.surface.synthesis.self_affine` — numba fill of the half spectrum
+  (counter-based splitmix64 + Box-Muller, vectorised special functions), the inverse real FFT as
+  its two passes (``scipy.fft.ifft`` along x in place in the spectrum buffer, ``scipy.fft.irfft``
+  along y), one scaling pass;
 * floor: the bare ``scipy.fft.irfftn`` of a spectrum of the same size (the same ``workers``). It
   copies its input before the complex pass (scipy's ``irfftn`` does not use ``overwrite_x``), which
   lamina avoids, so lamina can come out faster than this floor at large sizes;
@@ -15,8 +15,8 @@ no short cutoff, so every Fourier mode of the grid is drawn — the most work pe
 
 Each size is warmed up once (numba compilation and the first page faults excluded), then the three
 are timed in turn, ``REPEATS`` times; the checks use medians. lamina keeps one spectrum buffer
-between calls (see :func:`solver.surface.synthesis.release_workspace`); the cold first call at the largest
-size is reported as an info line. Serial benchmark (``mpi = false`` in the registry).
+between calls (see :func:`solver.surface.synthesis.release_workspace`); the cold first call at the
+largest size is reported as an info line. Serial benchmark (``mpi = false`` in the registry).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 import scipy.fft
 
 from solver.batch.bench.check import Check, bench_main
+from solver.surface import synthesis as surface
 
 NAME = "surface_generation"
 CITATION = ("Fourier filtering of a self-affine PSD: Ramisetti et al., J. Phys.: Condens. Matter "
@@ -68,7 +69,7 @@ def numpy_self_affine(n: int, seed: int = 0) -> np.ndarray:
 
 
 def _lamina(n: int, seed: int = 0) -> np.ndarray:
-    from solver.surface import synthesis as surface
+    """lamina's self-affine map of n x n points (the benchmark's parameters)."""
     return surface.self_affine((n, n), (LENGTH, LENGTH), PARAMS["hurst"],
                                rms_height=PARAMS["rms_height"],
                                long_cutoff=PARAMS["long_cutoff"], rolloff=PARAMS["rolloff"],
@@ -83,7 +84,6 @@ def _timed(fn) -> float:
 
 def measure(n: int, repeats: int) -> dict:
     """Median wall times (s) of lamina, the bare irfftn and the NumPy version at n x n."""
-    from solver.surface import synthesis as surface
     workers = surface.fft_workers()
     spec = np.random.default_rng(1).standard_normal((n, n // 2 + 1)) * (1 + 1j)
     floor = lambda: scipy.fft.irfftn(spec, s=(n, n), axes=(0, 1), workers=workers)  # noqa: E731
@@ -100,7 +100,7 @@ def measure(n: int, repeats: int) -> dict:
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.surface import synthesis as surface
+    """Time the three generators at the sizes of ``size``; the checks (medians, ratios)."""
     sizes = SIZES[size]
     surface.release_workspace()
     _lamina(64)  # numba compilation (or cache load)

@@ -1,10 +1,11 @@
 """Malformed measured surfaces: bad files and bad ``[surface]`` values, for unit and CLI tests.
 
 :func:`write_bad_surface_files` writes every bad file into a folder and returns
-``(description, surface_table)`` pairs, where ``surface_table`` is the ``[surface]`` table of a case
-file (``kind = "measured"``, keys as in :class:`solver.case.config.SurfaceConfig`). Each one must end in
-an :class:`~solver.errors.InputError` (CLI exit code 2). :func:`bad_surface_cases` gives the same
-cases with the text the one-line message must contain (the file name or the field name).
+``(description, surface_table)`` pairs, where ``surface_table`` is the ``[surface]`` table of a
+case file (``kind = "measured"``, keys as in :class:`solver.case.config.SurfaceConfig`). Each one
+must end in an :class:`~solver.errors.InputError` (CLI exit code 2). :func:`bad_surface_cases`
+gives the same cases with the text the one-line message must contain (the file name or the field
+name).
 :func:`load_kwargs` maps a table onto :func:`solver.surface.measured.load_measured`.
 """
 
@@ -57,6 +58,11 @@ def bad_surface_cases(dirpath) -> list[BadCase]:
     d = Path(dirpath)
     d.mkdir(parents=True, exist_ok=True)
     h = good_map()
+    return _bad_files(d, h) + _bad_values(d, h)
+
+
+def _bad_files(d: Path, h: np.ndarray) -> list[BadCase]:
+    """Write the malformed files of the good map ``h`` into ``d``; their cases."""
     cases: list[BadCase] = []
 
     def file_case(desc: str, name: str, writer, **over):
@@ -70,7 +76,6 @@ def bad_surface_cases(dirpath) -> list[BadCase]:
 
     rows = [",".join(f"{v:.6f}" for v in r) for r in h]
 
-    # --- bad files ---------------------------------------------------------------------------
     file_case("missing file", "does_not_exist.csv", None)
     file_case("empty file", "empty.csv", text(""))
     file_case("only comments", "comments_only.txt", text("# exported by X\n# no data\n\n"))
@@ -108,8 +113,12 @@ def bad_surface_cases(dirpath) -> list[BadCase]:
               lambda p: p.write_bytes(b"\x01\x02garbage" * 16))
     file_case("holes inside the crop box", "holes_in_crop.csv",
               text("\n".join(",".join(r) for r in holes) + "\n"), crop=[0.0, 8e-5, 0.0, 8e-5])
+    return cases
 
-    # --- bad [surface] values on a good file ---------------------------------------------------
+
+def _bad_values(d: Path, h: np.ndarray) -> list[BadCase]:
+    """Bad ``[surface]`` values on a good file (``h`` saved into ``d``); their cases."""
+    cases: list[BadCase] = []
     good = d / "good.npy"
     np.save(good, h)
 

@@ -11,9 +11,10 @@ import pytest
 import scipy.integrate
 from numpy.testing import assert_allclose
 
+from solver.errors import InputError
+from solver.surface import moments, spectral
 from solver.surface import statistics as st
 from solver.surface import synthesis as surface
-from solver.errors import InputError
 
 L = 1e-4
 SIZES = (L, L)
@@ -33,13 +34,13 @@ def rough():
 
 def test_moment_kernels_match_numpy(rough):
     h, _ = rough
-    assert_allclose(st._row_sums(h), h.sum(axis=1), rtol=1e-12)
+    assert_allclose(moments._row_sums(h), h.sum(axis=1), rtol=1e-12)
     mean = h.mean()
     d = h - mean
     ref = np.stack([np.abs(d).sum(1), (d**2).sum(1), (d**3).sum(1), (d**4).sum(1),
                     h.min(1), h.max(1)], axis=1)
     scale = np.abs(ref).max(0)
-    assert_allclose(st._moment_rows(h, mean) / scale, ref / scale, rtol=1e-12, atol=1e-12)
+    assert_allclose(moments._moment_rows(h, mean) / scale, ref / scale, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("periodic", [True, False])
@@ -62,14 +63,14 @@ def test_slope_kernel_matches_numpy(rough, periodic):
     ref_rows[: gx.shape[0], 0] = (gx**2).sum(1)
     ref_rows[:, 1] = (gy**2).sum(1)
     ref_rows[: area.shape[0], 2] = area.sum(1)
-    assert_allclose(st._slope_rows(h, dx, dy, periodic), ref_rows, rtol=1e-12)
+    assert_allclose(moments._slope_rows(h, dx, dy, periodic), ref_rows, rtol=1e-12)
 
 
 def test_binning_kernel_matches_numpy(rough):
     h, (lx, ly) = rough
     nx, ny = h.shape
-    qx, qy, wcol = st._half_plane(nx, ny, lx, ly)
-    C = st._psd_half_plane(h, lx, ly, True)
+    qx, qy, wcol = spectral._half_plane(nx, ny, lx, ly)
+    C = spectral._psd_half_plane(h, lx, ly, True)
     edges = np.geomspace(2 * math.pi / lx, 1.01 * math.hypot(abs(qx).max(), qy.max()), 13)
     q = np.hypot(qx[:, None], qy[None, :])
     w = np.broadcast_to(wcol, C.shape)
@@ -78,7 +79,7 @@ def test_binning_kernel_matches_numpy(rough):
     for b in range(len(edges) - 1):
         m = idx == b
         ref[b] = [w[m].sum(), (w * q)[m].sum(), (w * C)[m].sum()]
-    got = st._sum_rows(st._bin_rows(C, qx, qy, wcol, edges**2))
+    got = spectral._sum_rows(spectral._bin_rows(C, qx, qy, wcol, edges**2))
     scale = np.abs(ref).max(0)
     assert_allclose(got / scale, ref / scale, rtol=1e-12, atol=1e-12)
     # and radial_psd returns the bin means of the non-empty bins
@@ -148,15 +149,15 @@ def test_flat_map_statistics():
 
 def test_psd_parseval(rough):
     h, (lx, ly) = rough
-    C = st._psd_half_plane(h, lx, ly, True)
-    w = st._half_plane(*h.shape, lx, ly)[2]
+    C = spectral._psd_half_plane(h, lx, ly, True)
+    w = spectral._half_plane(*h.shape, lx, ly)[2]
     assert_allclose(np.sum(w * C) / (lx * ly), np.mean((h - h.mean()) ** 2), rtol=1e-12)
 
 
 def test_psd_of_a_sinusoid():
     a, lam = 1e-7, L / 8
     h = surface.sinusoid_1d((64, 64), SIZES, a, lam)
-    C = st._psd_half_plane(h, L, L, True)
+    C = spectral._psd_half_plane(h, L, L, True)
     # h̃(±k) = A a/2, C = |h̃|²/A = A a²/4, at qx = ±2π/λ (both rows lie in the half-plane)
     assert_allclose(C[8, 0], L * L * a**2 / 4, rtol=1e-12)
     assert_allclose(C[-8, 0], L * L * a**2 / 4, rtol=1e-12)

@@ -16,8 +16,10 @@ import pytest
 import scipy.fft
 from numpy.testing import assert_allclose, assert_array_equal
 
+from solver.surface import selfaffine
 from solver.surface import statistics as st
 from solver.surface import synthesis as surface
+from solver.surface import synthesis_kernels as kernels
 from solver.errors import InputError
 
 L = 1e-4  # m
@@ -51,7 +53,7 @@ def reference_spectrum(nb, sizes, hurst, *, short_cutoff=None, long_cutoff=None,
     if short_cutoff is not None:
         amp = np.where(x > (long_cutoff / short_cutoff) ** 2, 0.0, amp)
     # counter-based random numbers: splitmix64 of key + (index + 1) * gamma
-    key = surface._seed_key(seed)
+    key = kernels._seed_key(seed)
     idx = np.arange(nx * nky, dtype=np.uint64).reshape(nx, nky)
     with np.errstate(over="ignore"):
         h = _mix64_np(key + (idx + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15))
@@ -96,10 +98,10 @@ def test_spectrum_kernel_matches_numpy_reference(nb, kw):
     kw = dict(kw)
     seed = kw.pop("seed")
     hurst = kw.pop("hurst")
-    setup = surface._spectrum_setup(nb, SIZES, hurst, 1.0, None, kw.get("short_cutoff"),
+    setup = selfaffine._spectrum_setup(nb, SIZES, hurst, 1.0, None, kw.get("short_cutoff"),
                                     kw.get("long_cutoff"), kw.get("rolloff", 1.0),
                                     kw.get("correlation_ratio", 1.0), kw.get("lay_angle", 0.0))
-    K, sum_sq, sum_slope = surface._spectrum(setup, surface._seed_key(seed))
+    K, sum_sq, sum_slope = selfaffine._spectrum(setup, kernels._seed_key(seed))
     K_ref = reference_spectrum(nb, SIZES, hurst, seed=seed, **kw)
     assert_allclose(K, K_ref, rtol=1e-12, atol=0)
     # the sums over the full plane: each interior column counts twice
@@ -151,11 +153,11 @@ def test_special_function_kernels_match_numpy():
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.uniform(1e-10, 1.0, 2000), np.exp(rng.uniform(-700, 700, 2000)),
                         [2.0**-32, 1 - 2.0**-33, 1.0, 1 + 2.0**-52, 0.5, 2.0, math.sqrt(2)]])
-    assert_allclose(surface._log_vec(x), np.log(x), rtol=1e-15, atol=1e-300)
+    assert_allclose(kernels._log_vec(x), np.log(x), rtol=1e-15, atol=1e-300)
     y = np.concatenate([rng.uniform(-700, 700, 2000), rng.uniform(-1, 1, 2000), [0.0, -50.0]])
-    assert_allclose(surface._exp_vec(y), np.exp(y), rtol=1e-15)
+    assert_allclose(kernels._exp_vec(y), np.exp(y), rtol=1e-15)
     f = np.concatenate([rng.uniform(0, 1, 4000), np.arange(16) / 16, [1 - 2.0**-32]])
-    c, s = surface._sincos_2pi_vec(f)
+    c, s = kernels._sincos_2pi_vec(f)
     assert_allclose(c, np.cos(2 * np.pi * f), rtol=0, atol=1e-15)
     assert_allclose(s, np.sin(2 * np.pi * f), rtol=0, atol=1e-15)
 
@@ -163,7 +165,7 @@ def test_special_function_kernels_match_numpy():
 def test_scale_kernel_matches_numpy():
     h = np.random.default_rng(1).normal(size=(37, 29))
     ref = h * 1.2345
-    surface._scale_rows(h, 1.2345)
+    kernels._scale_rows(h, 1.2345)
     assert_allclose(h, ref, rtol=1e-15)
 
 
@@ -288,11 +290,11 @@ def test_independent_of_numba_num_threads_subprocess():
 
 def test_workspace_is_reused_and_released():
     a = surface.self_affine((64, 64), SIZES, 0.8, rms_height=1e-6, seed=1)
-    assert surface._WORKSPACE["K"].shape == (64, 33)
+    assert selfaffine._WORKSPACE["K"].shape == (64, 33)
     b = surface.self_affine((64, 64), SIZES, 0.8, rms_height=1e-6, seed=1)
     assert a.tobytes() == b.tobytes()
     surface.release_workspace()
-    assert not surface._WORKSPACE
+    assert not selfaffine._WORKSPACE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,10 +392,10 @@ def test_bad_shape_parameters(fn, args, match):
 def test_irfftn_of_the_half_spectrum_is_the_real_inverse():
     """The Hermitian fix-up makes irfftn equal the real part of the full complex inverse."""
     nb = (63, 64)
-    setup = surface._spectrum_setup(nb, SIZES, 0.6, 1.0, None, None, L / 3, 1.0, 1.0, 0.0)
-    K, sum_sq, _ = surface._spectrum(setup, surface._seed_key(4))
+    setup = selfaffine._spectrum_setup(nb, SIZES, 0.6, 1.0, None, None, L / 3, 1.0, 1.0, 0.0)
+    K, sum_sq, _ = selfaffine._spectrum(setup, kernels._seed_key(4))
     h = scipy.fft.irfftn(K, s=nb, axes=(0, 1))
-    assert_allclose(surface._irfft2(K.copy(), nb[1]), h, rtol=0, atol=1e-14 * np.abs(h).max())
+    assert_allclose(selfaffine._irfft2(K.copy(), nb[1]), h, rtol=0, atol=1e-14 * np.abs(h).max())
     full = np.zeros(nb, dtype=complex)
     full[:, :K.shape[1]] = K
     for j in range(K.shape[1], nb[1]):  # conjugate half

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from solver.surface import measured as topo
 from solver.errors import InputError
+from solver.surface import measured as topo
+from solver.surface import validation
+from solver.surface.heightmap import HeightMap
 from solver.surface.measured import (
     UNITS,
-    HeightMap,
     crop,
     detrend,
     load_measured,
@@ -358,9 +359,9 @@ def test_load_measured_crops_levels_and_resamples(tmp_path):
 @pytest.mark.parametrize("bad", [True, 64.0, "64", [8, 8, 8], [8.0, 8], [7, 100], np.float64(9)])
 def test_grid_pts_must_be_integers_from_8(bad):
     with pytest.raises(InputError, match=r"surface\.resample_to"):
-        topo.check_grid_pts(bad)
+        validation.check_grid_pts(bad)
 
 
 def test_grid_pts_accepts_numpy_integers():
-    assert topo.check_grid_pts(np.array([16, 32])) == (16, 32)
-    assert topo.check_grid_pts(np.int64(8)) == (8, 8)
+    assert validation.check_grid_pts(np.array([16, 32])) == (16, 32)
+    assert validation.check_grid_pts(np.int64(8)) == (8, 8)

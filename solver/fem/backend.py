@@ -38,3 +38,26 @@ def comm_world():
     from mpi4py import MPI
 
     return MPI.COMM_WORLD
+
+
+def mpi():
+    """The ``mpi4py.MPI`` module (for reduction operators), imported after the wheel's libraries."""
+    prepare()
+    from mpi4py import MPI
+
+    return MPI
+
+
+def initialise_petsc() -> bool:
+    """Initialise PETSc now, if it is installed; return whether it is.
+
+    PETSc installs handlers for SIGUSR1 and SIGTERM (among others) when it initialises, which
+    happens on first import, and aborts on them: a caller that installs its own handlers
+    initialises PETSc first so that its handlers come after, and replace, PETSc's.
+    """
+    try:
+        prepare()
+        from petsc4py import PETSc  # noqa: F401
+    except ImportError:  # surface-only installs: no PETSc
+        return False
+    return True

@@ -24,12 +24,11 @@ Facet markers: :data:`BOTTOM` (contact face), :data:`TOP` (loaded face) and the 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from solver.case.schema import MIN_ELEMENTS_PER_WAVELENGTH  # the case checks it too
 from solver.errors import InputError
 from solver.fem.backend import import_dolfinx
 
@@ -39,12 +38,6 @@ LEFT = 3
 RIGHT = 4
 FRONT = 5
 BACK = 6
-
-#: Minimum number of face elements per shortest surface wavelength accepted by
-#: :func:`check_resolution`. The piecewise-linear interpolant of a sinusoid sampled with N elements
-#: per wavelength has rms slope sinc(π/N) = sin(π/N)/(π/N) times the exact one: 0.90 at N = 4
-#: (the 10 % that lamina accepts for surface statistics), 0.97 at N = 8.
-MIN_ELEMENTS_PER_WAVELENGTH = 4.0
 
 
 class Block(NamedTuple):
@@ -307,77 +300,3 @@ def check_resolution(short_cutoff: float, h_face_lateral: float,
             f"<= {short_cutoff / min_per_wavelength:.4g} m)")
     return n
 
-
-# --------------------------------------------------------------------------------------------
-# Heights of the rigid surface at arbitrary lateral points
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SurfaceHeights:
-    """The rigid collector surface as a function of the lateral coordinates.
-
-    Attributes:
-        heights: a profile (1-D array, ``h[i]`` at ``x = i·Lx/n``), a height map (2-D array,
-            ``h[i, j]`` at ``x = i·Lx/nx``, ``y = j·Ly/ny``), both periodic, in m; or a callable
-            ``h(x)`` (profiles, axisymmetric: ``h(r)``) / ``h(x, y)`` (maps) on numpy arrays.
-        lengths: the period(s) ``(Lx,)`` or ``(Lx, Ly)`` of a sampled surface (m); unused for
-            callables.
-    """
-
-    heights: np.ndarray | Callable
-    lengths: tuple[float, ...] = ()
-
-    def __post_init__(self):
-        if callable(self.heights):
-            return
-        h = np.asarray(self.heights, dtype=float)
-        if h.ndim not in (1, 2) or min(h.shape) < 2:
-            raise InputError(f"surface heights: shape {h.shape}; need a 1-D profile or a 2-D map "
-                             "with >= 2 samples per direction")
-        if not np.all(np.isfinite(h)):
-            raise InputError("surface heights: contain NaN or Inf")
-        if len(self.lengths) != h.ndim or not all(L > 0 for L in self.lengths):
-            raise InputError(f"surface lengths={self.lengths}: need {h.ndim} period(s) > 0 for "
-                             f"heights of shape {h.shape}")
-        object.__setattr__(self, "heights", h)
-
-    @property
-    def max(self) -> float:
-        """Highest point of a sampled surface (the reference face height ``z0``)."""
-        if callable(self.heights):
-            raise InputError("surface heights: max of a callable is unknown; give z0 explicitly")
-        return float(np.max(self.heights))
-
-    def __call__(self, x: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
-        """Heights at the lateral points (periodic linear / bilinear for sampled surfaces)."""
-        x = np.asarray(x, dtype=float)
-        if callable(self.heights):
-            out = self.heights(x) if y is None else self.heights(x, np.asarray(y, dtype=float))
-            return np.broadcast_to(np.asarray(out, dtype=float), x.shape).copy()
-        h = self.heights
-        if h.ndim == 1:
-            return _periodic_linear(h, self.lengths[0], x)
-        if y is None:
-            raise InputError("surface heights: a 2-D height map needs both x and y")
-        return _periodic_bilinear(h, self.lengths, x, np.asarray(y, dtype=float))
-
-
-def _cell_and_fraction(x: np.ndarray, length: float, n: int):
-    s = np.asarray(x) / length * n
-    i0 = np.floor(s)
-    t = s - i0
-    i0 = i0.astype(np.int64) % n
-    return i0, (i0 + 1) % n, t
-
-
-def _periodic_linear(h: np.ndarray, length: float, x: np.ndarray) -> np.ndarray:
-    i0, i1, t = _cell_and_fraction(x, length, len(h))
-    return (1 - t) * h[i0] + t * h[i1]
-
-
-def _periodic_bilinear(h: np.ndarray, lengths, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    i0, i1, s = _cell_and_fraction(x, lengths[0], h.shape[0])
-    j0, j1, t = _cell_and_fraction(y, lengths[1], h.shape[1])
-    return ((1 - s) * (1 - t) * h[i0, j0] + s * (1 - t) * h[i1, j0]
-            + (1 - s) * t * h[i0, j1] + s * t * h[i1, j1])

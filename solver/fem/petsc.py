@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from solver.fem.backend import prepare
+
 #: Frictionless contact on a rigid obstacle as a variational inequality: semismooth Newton with
 #: the reduced-space active set (``vinewtonrsls``) and bounds on the face's normal displacement.
 #: Full steps (``basic``): for elasticity the residual is linear on each active set, and a
 #: backtracking search only slows the active-set updates. Direct solve of the reduced Jacobian.
 #: Tolerances: relative ones here (forces in N vary by orders of magnitude with the cell size);
-#: :class:`solver.fem.mechanics.ContactProblem` adds an absolute one proportional to the load. A step
+#: :class:`solver.fem.contact.ContactProblem` adds an absolute one proportional to the load. A step
 #: below 1e-12 of the solution is round-off: stop there too.
 CONTACT_VI: dict[str, object] = {
     "snes_type": "vinewtonrsls",
@@ -98,8 +100,6 @@ def set_options(prefix: str, options: Mapping[str, object]) -> list[str]:
     Returns:
         The full names that were added (so that the caller can remove them again).
     """
-    from solver.fem.backend import prepare
-
     prepare()
     from petsc4py import PETSc
 

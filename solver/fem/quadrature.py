@@ -11,7 +11,7 @@ a mesh (the approach of Bleyer's plasticity tours and dolfinx_materials):
   (``basix.ufl.quadrature_element``, the same points as the integration rule), so that the
   residual ``∫ σ·ε(v) w dx`` and the Jacobian ``∫ (C ε(du))·ε(v) w dx`` are ordinary UFL forms;
 * :meth:`QuadratureLaw.update` evaluates the strain of the current displacement at those points
-  (a ``dolfinx.fem.Expression`` of :func:`solver.fem.mechanics.strain_mandel`), calls the law with the
+  (a ``dolfinx.fem.Expression`` of :func:`solver.fem.kinematics.strain_mandel`), calls the law with the
   increment from the last committed state, and writes σ and C. :func:`attach` wraps the SNES
   residual and Jacobian callbacks so that this happens at every Newton iterate, before either is
   assembled: the Jacobian is always the tangent of the iterate it is assembled at.
@@ -32,8 +32,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver.physics import laws
 from solver.errors import InputError
+from solver.fem.backend import import_dolfinx
+from solver.fem.kinematics import strain_mandel
+from solver.physics import laws
 
 #: Parameter types of the inelastic laws (quadrature-point state needed).
 INELASTIC = (laws.J2Params, laws.ElasticCreepParams, laws.ElastoplasticCreepParams)
@@ -78,7 +80,7 @@ class QuadratureLaw:
 
     Args:
         u: the displacement Function (its mesh and kinematics define the strain).
-        kind: ``"plane_strain"``, ``"axisymmetric"`` or ``"3d"`` (see :mod:`solver.fem.mechanics`).
+        kind: ``"plane_strain"``, ``"axisymmetric"`` or ``"3d"`` (see :mod:`solver.fem.contact`).
         material: a parameter object of :mod:`solver.physics.laws` (see :data:`LAW_PARAMS`).
         quadrature_degree: degree of the rule; ``None``: :func:`default_quadrature_degree`.
 
@@ -93,14 +95,10 @@ class QuadratureLaw:
     """
 
     def __init__(self, u, kind: str, material, quadrature_degree: int | None = None):
-        from solver.fem.backend import import_dolfinx
-
         dolfinx = import_dolfinx()
         import basix
         import basix.ufl
         import ufl
-
-        from solver.fem.mechanics import strain_mandel
 
         self.u = u
         self.kind = kind
@@ -154,15 +152,11 @@ class QuadratureLaw:
         """``∫ σ·ε(v) w dx`` (UFL)."""
         import ufl
 
-        from solver.fem.mechanics import strain_mandel
-
         return ufl.dot(self.sigma, strain_mandel(v, self.kind)) * weight * self.dx
 
     def jacobian(self, du, v, weight=1.0):
         """``∫ (C ε(du))·ε(v) w dx`` (UFL)."""
         import ufl
-
-        from solver.fem.mechanics import strain_mandel
 
         return (ufl.dot(ufl.dot(self.tangent, strain_mandel(du, self.kind)),
                         strain_mandel(v, self.kind)) * weight * self.dx)
@@ -230,8 +224,6 @@ class QuadratureLaw:
         The weights are those of the reference rule (exact means on affine cells). Collective
         (ghost cells are updated).
         """
-        from solver.fem.backend import import_dolfinx
-
         dolfinx = import_dolfinx()
         V0 = dolfinx.fem.functionspace(self.mesh, ("DG", 0))
         f = dolfinx.fem.Function(V0)
@@ -251,8 +243,6 @@ def attach(problem, law: QuadratureLaw, bcs) -> None:
     :meth:`QuadratureLaw.update` (skipped if the iterate did not change) and then assemble as
     DOLFINx does. Works with any SNES type, including ``vinewtonrsls``.
     """
-    from solver.fem.backend import import_dolfinx
-
     dolfinx = import_dolfinx()
     from dolfinx.fem.petsc import assemble_jacobian, assemble_residual, assign
     from petsc4py import PETSc

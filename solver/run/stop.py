@@ -8,7 +8,7 @@ also be given its own budget (``lamina run --wall-budget SECONDS`` or ``LAMINA_W
 :class:`StopRequest` turns these into one collective decision taken between two converged steps:
 every rank contributes whether it saw a signal or is out of budget, and one ``allreduce`` makes
 all ranks agree, so no rank leaves a collective behind. The caller (:mod:`solver.run.pipeline`) then
-writes a checkpoint through :mod:`solver.output.io` and raises :class:`solver.errors.Checkpointed`; the
+writes a checkpoint through :mod:`solver.output.checkpoint` and raises :class:`solver.errors.Checkpointed`; the
 CLI exits with :data:`solver.errors.EXIT_CHECKPOINTED` (75). Running the same command again
 continues from the checkpoint, which must have been written by the same case (its resolved TOML
 is hashed) on the same number of ranks.
@@ -23,6 +23,7 @@ import threading
 import time
 
 from solver.errors import InputError
+from solver.fem.backend import initialise_petsc
 
 #: Signals that ask a running case to checkpoint and stop.
 SIGNALS = ("SIGUSR1", "SIGTERM")
@@ -86,13 +87,7 @@ class StopRequest:
         # PETSc installs handlers for SIGUSR1 and SIGTERM (among others) when it initialises,
         # which happens on first import, and aborts on them. Initialise it now so that the
         # handlers installed below come after, and replace, its.
-        try:
-            from solver.fem.backend import prepare
-
-            prepare()
-            from petsc4py import PETSc  # noqa: F401
-        except ImportError:  # surface-only installs: no PETSc
-            pass
+        initialise_petsc()
         if threading.current_thread() is threading.main_thread():
             for name in self._signals:
                 sig = getattr(signal, name)
