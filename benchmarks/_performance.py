@@ -15,10 +15,10 @@ the 2D self-affine spectrum (a performance case; the contact statistics are not 
 anything). ``nx = 4 n_face`` (0.5 µm spacing, the default's is 0.39 µm) up to the case limit of
 65 536 points, coarser beyond.
 
-Everything runs through the product's code: :func:`solver.run.pipeline.build_heights`,
+Everything runs through the product's code: :func:`solver.simulation.surface.build_heights`,
 :func:`solver.simulation.press.build_setup`, :class:`solver.simulation.press.PressCycle` (adaptive load stepping, the
 contact map after every step), :func:`solver.run.pipeline.build_current_problem` and
-:func:`solver.fem.potential.solve_step` (Li|Cu film on the final contact map).
+:func:`solver.simulation.current.solve_step` (Li|Cu film on the final contact map).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class PressRun:
 
         from solver.simulation import press
 
-        from solver.run import pipeline as run
+        from solver.simulation.surface import build_heights
         from mpi4py import MPI
 
         PETSc.Log.begin()
@@ -152,7 +152,7 @@ class PressRun:
         self.rss_base = comm.allreduce(peak_rss_bytes(), op=MPI.SUM)
         comm.Barrier()
         t0 = time.perf_counter()
-        heights, sizes, _ = run.build_heights(the_case.surface, the_case.seed)
+        heights, sizes, _ = build_heights(the_case.surface, the_case.seed)
         self.setup = press.build_setup(the_case, heights, sizes, comm)
         self.cycle = press.PressCycle(the_case, self.setup, comm)
         comm.Barrier()
@@ -182,7 +182,7 @@ class PressRun:
         """Li|Cu current at the default 10 A/m² through the final contact map."""
         from petsc4py import PETSc
 
-        from solver.fem import potential as current
+        from solver.simulation import current
 
         from solver.run import pipeline as run
         stage = PETSc.Log.Stage("lamina_current")

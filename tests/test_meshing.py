@@ -20,7 +20,7 @@ from mpi_helpers import mpirun  # noqa: E402
 from solver.case import config  # noqa: E402
 from solver.fem import mesh as geometry
 from solver.cli.main import main  # noqa: E402
-from solver.run.pipeline import build_heights  # noqa: E402
+from solver.simulation.surface import build_heights  # noqa: E402
 
 pytestmark = pytest.mark.fem
 
@@ -230,7 +230,7 @@ def test_references_are_small_and_their_provenance_is_recorded():
 
 
 def test_write_mesh_is_atomic(tmp_path, monkeypatch):
-    from solver.output import io
+    from solver.output.meshfile import write_mesh
     path = tmp_path / "m.vtu"
     path.write_bytes(b"old")
     mesh = meshio.Mesh(np.zeros((3, 3)), [("triangle", np.array([[0, 1, 2]]))])
@@ -241,6 +241,6 @@ def test_write_mesh_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(meshio, "write", broken)
     with pytest.raises(OSError):
-        io.write_mesh(path, mesh)
+        write_mesh(path, mesh)
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.vtu"], "temporary file left"
