@@ -33,7 +33,8 @@ import numpy as np
 
 from solver.physics import laws as L
 from solver.batch.bench.check import Check, bench_main
-from solver.case.materials import load_material
+from solver.case.config import LithiumConfig
+from solver.case.materials import lithium_law_params, material
 
 NAME = "lithium_creep"
 CITATION = ("Masias, Felten, Garcia-Mendez, Wolfenstine, Sakamoto, J. Mater. Sci. 54, 2585 (2019), "
@@ -42,16 +43,10 @@ CITATION = ("Masias, Felten, Garcia-Mendez, Wolfenstine, Sakamoto, J. Mater. Sci
 STRESS_DECADE_TOL = 0.09  # decades; see the module docstring
 
 
-def lithium_params(material: dict) -> L.ElastoplasticCreepParams:
-    """Press-and-hold law parameters from the lithium material file."""
-    j = L.J2Params(E=material["youngs_modulus_Pa"], nu=material["poisson_ratio"],
-                   sigma_y=material["yield_stress_Pa"], H=material["hardening_modulus_Pa"])
-    c = L.NortonParams.from_mpa(material["creep_prefactor_per_s_per_MPa_n"],
-                                material["creep_stress_exponent"],
-                                Q=material["creep_activation_energy_J_per_mol"],
-                                T=material["temperature_K"],
-                                T_ref=material["creep_reference_temperature_K"])
-    return L.ElastoplasticCreepParams(j, c)
+def lithium_params() -> L.ElastoplasticCreepParams:
+    """Press-and-hold law parameters of the default case's lithium (the material file, no case
+    overrides), through the same mapping as the press stage."""
+    return lithium_law_params(LithiumConfig())
 
 
 def creep_test(params: L.ElastoplasticCreepParams, sigma: float, window: int = 4,
@@ -92,11 +87,11 @@ def creep_test(params: L.ElastoplasticCreepParams, sigma: float, window: int = 4
 
 
 def run(size: str = "small") -> list[Check]:
-    mat = load_material("lithium_masias2019")
-    params = lithium_params(mat)
-    n_ref = mat["creep_stress_exponent"]
-    (s_lo, s_hi) = mat["creep_data"]["stress_Pa"]
-    (r_lo, r_hi) = mat["creep_data"]["min_strain_rate_per_s"]
+    mat = material("lithium_masias2019")
+    params = lithium_params()
+    n_ref = mat.creep_stress_exponent
+    (s_lo, s_hi) = mat.creep_data.stress_Pa
+    (r_lo, r_hi) = mat.creep_data.min_strain_rate_per_s
     stresses = np.linspace(0.2e6, 0.6e6, 5 if size == "small" else 17)
     out = [creep_test(params, s) for s in stresses]
     rates = np.array([o[0] for o in out])
@@ -123,7 +118,7 @@ def run(size: str = "small") -> list[Check]:
               math.log10(r_hi), STRESS_DECADE_TOL, "abs", "log10(1/s)"),
         Check("lateral/axial creep rate (isochoric), worst", lateral, -0.5, 1e-8, "rel"),
         Check("elastic strain / (σ/E) at loading",
-              float(out[i_mid][3] * mat["youngs_modulus_Pa"] / stresses[i_mid]), 1.0, 1e-6,
+              float(out[i_mid][3] * mat.youngs_modulus_Pa / stresses[i_mid]), 1.0, 1e-6,
               "rel"),
         Check("rate change between last two windows", unsteady, math.nan, 1e-9, "max"),
         Check("n implied by the two published points", n_data, n_ref, math.nan, "info"),

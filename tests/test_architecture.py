@@ -188,7 +188,8 @@ def test_case_physics_surface_work_without_dolfinx():
     their own test modules pass that way."""
     mods = [m for m in MODULES if part(m) in ("case", "physics", "surface", "errors", "checks")]
     tests = ["tests/test_laws.py", "tests/test_references.py", "tests/test_config.py",
-             "tests/test_materials.py", "tests/test_statistics.py", "tests/test_platen.py"]
+             "tests/test_materials.py", "tests/test_statistics.py", "tests/test_platen.py",
+             "tests/test_tensors.py", "tests/test_electrochemistry.py"]
     code = (BLOCKER.format(blocked=set(FEM_ONLY))
             + f"import importlib\nfor m in {mods!r}:\n    importlib.import_module(m)\n"
             + f"import pytest\nsys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', *{tests!r}]))\n")

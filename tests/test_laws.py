@@ -1,5 +1,6 @@
-"""Constitutive and interface laws on arrays: Taylor tests of every tangent, return-map properties,
-numba kernel against a NumPy/SciPy reference, plane strain (4) and 3D (6)."""
+"""Constitutive laws on arrays: Taylor tests of every tangent, return-map properties, numba kernel
+against a NumPy/SciPy reference, plane strain (4) and 3D (6). Mandel notation and elasticity:
+tests/test_tensors.py; interface laws: tests/test_electrochemistry.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from numpy.testing import assert_allclose
 from scipy.optimize import brentq
 
 from solver.physics import laws as L
+from solver.physics.constants import GAS_CONSTANT
 from solver.errors import InputError, SolveError
 
 # lithium-like and steel-like parameter sets (SI)
@@ -169,7 +171,7 @@ def test_norton_from_mpa_units_and_arrhenius():
     hot = L.NortonParams.from_mpa(9.242e-3, 6.56, Q=Q, T=333.15, T_ref=298.15)
     ref = L.NortonParams.from_mpa(9.242e-3, 6.56, Q=Q, T=298.15)
     assert_allclose(ref.strain_rate(1e6), 9.242e-3, rtol=1e-12)
-    ratio = math.exp(-Q / L.GAS_CONSTANT * (1 / 333.15 - 1 / 298.15))
+    ratio = math.exp(-Q / GAS_CONSTANT * (1 / 333.15 - 1 / 298.15))
     assert_allclose(hot.strain_rate(1e6) / ref.strain_rate(1e6), ratio, rtol=1e-12)
 
 
@@ -178,41 +180,6 @@ def test_swift_hardening_starts_at_sigma_y():
     assert_allclose(j.yield_stress(0.0), j.sigma_y, rtol=1e-14)
     p = np.array([1e-3, 1e-2, 0.1])
     assert_allclose(j.yield_stress(p), 600e6 * (j.eps0 + p) ** 0.2)
-
-
-# ------------------------------------------------------------------------------------------------
-# kinematics and Mandel notation
-# ------------------------------------------------------------------------------------------------
-
-
-def test_mandel_roundtrip_and_contraction():
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((5, 3, 3))
-    a = a + a.transpose(0, 2, 1)
-    b = rng.standard_normal((5, 3, 3))
-    b = b + b.transpose(0, 2, 1)
-    assert_allclose(L.from_mandel(L.to_mandel(a)), a, atol=1e-14)
-    assert_allclose((L.to_mandel(a) * L.to_mandel(b)).sum(-1), np.einsum("nij,nij->n", a, b))
-
-
-def test_small_strain_plane_and_3d():
-    g2 = np.array([[[1e-3, 2e-3], [0.0, -1e-3]]])
-    e = L.small_strain(g2)
-    assert_allclose(e, [[1e-3, -1e-3, 0.0, math.sqrt(2) * 1e-3]])
-    g3 = np.zeros((1, 3, 3))
-    g3[0, :2, :2] = g2[0]
-    e3 = L.small_strain(g3)
-    assert_allclose(e3[:, [0, 1, 2, 5]], e)
-    assert_allclose(e3[:, 3:5], 0.0)
-
-
-def test_elastic_stiffness_matches_lame():
-    E, nu = 7.82e9, 0.381
-    lam = E * nu / ((1 + nu) * (1 - 2 * nu))
-    mu = E / (2 * (1 + nu))
-    C = L.elastic_stiffness(E, nu, 6)
-    assert_allclose(C[:3, :3], lam + 2 * mu * np.eye(3), rtol=1e-14)
-    assert_allclose(np.diag(C)[3:], 2 * mu, rtol=1e-14)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -499,59 +466,3 @@ def test_kernel_matches_reference_combined(ncomp, name, A, dt):
     st = L.initial_state(16, ncomp)
     res = L.elastoplastic_creep(deps, dt, st, params)
     _compare(res, reference_law(deps, st, j.E, j.nu, yield_fn_of(j), c.rate_coefficient * dt, c.n))
-
-
-# ------------------------------------------------------------------------------------------------
-# interface laws
-# ------------------------------------------------------------------------------------------------
-
-
-def test_butler_volmer_values_and_linearisation():
-    T, i0 = 298.15, 10.0
-    f = L.FARADAY / (L.GAS_CONSTANT * T)
-    assert_allclose(L.butler_volmer(0.0, i0, 0.5, 0.5, T), 0.0)
-    assert_allclose(L.butler_volmer(0.05, i0, 0.5, 0.5, T), 2 * i0 * math.sinh(0.025 * f))
-    rct = L.linearised_charge_transfer_resistance(i0, 0.3, 0.7, T)
-    assert_allclose(rct, L.GAS_CONSTANT * T / (L.FARADAY * i0 * 1.0), rtol=1e-14)
-    assert_allclose(1.0 / L.d_butler_volmer_deta(0.0, i0, 0.3, 0.7, T), rct, rtol=1e-14)
-    eta = 1e-6
-    assert_allclose(L.butler_volmer(eta, i0, 0.3, 0.7, T), eta / rct, rtol=1e-4)
-
-
-def _taylor_slope_1d(f, df, x, scale):
-    hs = scale * np.logspace(-2, -5, 7)
-    errs = np.abs([f(x + h) - f(x) - h * df(x) for h in hs])
-    return np.polyfit(np.log(hs), np.log(errs), 1)[0]
-
-
-@pytest.mark.parametrize("eta", [-0.08, -0.01, 0.02, 0.1])
-def test_butler_volmer_derivative_taylor(eta):
-    args = (5.0, 0.4, 0.6, 310.0)
-    s = _taylor_slope_1d(lambda e: L.butler_volmer(e, *args),
-                         lambda e: L.d_butler_volmer_deta(e, *args), eta, 0.05)
-    assert abs(s - 2) < 0.1
-
-
-def test_film_conductance_cases():
-    const = L.FilmParams(R_film=1e-4)  # 1 Ω cm²
-    assert_allclose(L.film_conductance([0.0, 5e6], [-1e-9, 0.0], const), 1e4)
-    assert_allclose(L.film_conductance(0.0, 1e-9, const), 0.0)
-    p = L.FilmParams(R_film=5.5e-2, p_ref=1e6, beta=2.0, decay_length=1e-9)
-    assert_allclose(L.film_conductance(3e6, -1e-10, p), 16 / 5.5e-2)
-    assert_allclose(L.film_conductance(0.0, 2e-9, p), math.exp(-2) / 5.5e-2)
-    # continuous at the contact edge
-    assert_allclose(L.film_conductance(0.0, 1e-30, p), L.film_conductance(0.0, 0.0, p))
-    with pytest.raises(InputError, match="FilmParams.R_film = "):
-        L.FilmParams(R_film=0.0)
-
-
-def test_film_conductance_derivatives_taylor():
-    p = L.FilmParams(R_film=5.5e-2, p_ref=1e6, beta=1.7, decay_length=2e-9)
-    s = _taylor_slope_1d(lambda x: L.film_conductance(x, -1.0, p),
-                         lambda x: L.film_conductance_derivatives(x, -1.0, p)[0], 2e6, 1e6)
-    assert abs(s - 2) < 0.1
-    s = _taylor_slope_1d(lambda g: L.film_conductance(0.0, g, p),
-                         lambda g: L.film_conductance_derivatives(0.0, g, p)[1], 3e-9, 1e-9)
-    assert abs(s - 2) < 0.1
-    dp, dg = L.film_conductance_derivatives([1e6, 0.0], [-1.0, 1e-9], p)
-    assert dg[0] == 0.0 and dp[1] == 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -9,7 +10,19 @@ from numpy.testing import assert_allclose
 
 from solver.physics import laws as L
 from solver.errors import InputError
-from solver.case.materials import list_materials, load_material
+from solver.case import config
+from solver.case.config import LithiumConfig
+from solver.case.materials import (
+    CollectorMaterial,
+    ElectrolyteMaterial,
+    LithiumMaterial,
+    list_materials,
+    lithium_conductivity,
+    lithium_law_params,
+    load_material,
+    material,
+    records,
+)
 
 EXPECTED = {"copper", "llzo", "lithium_masias2019", "lpscl"}
 UNITLESS = {"poisson_ratio", "creep_stress_exponent", "two_point_stress_exponent",
@@ -81,14 +94,78 @@ def test_lithium_creep_fit_is_what_the_file_says():
 
 
 def test_lithium_builds_law_parameters():
+    """The one mapping (case defaults, no overrides) gives exactly the material file's numbers."""
     m = load_material("lithium_masias2019")
     j = L.J2Params(E=m["youngs_modulus_Pa"], nu=m["poisson_ratio"], sigma_y=m["yield_stress_Pa"],
                    H=m["hardening_modulus_Pa"])
     c = L.NortonParams.from_mpa(m["creep_prefactor_per_s_per_MPa_n"], m["creep_stress_exponent"],
                                 Q=m["creep_activation_energy_J_per_mol"],
                                 T=m["temperature_K"], T_ref=m["creep_reference_temperature_K"])
-    L.ElastoplasticCreepParams(j, c)
+    assert lithium_law_params(LithiumConfig()) == L.ElastoplasticCreepParams(j, c)
     assert_allclose(c.strain_rate(0.6e6), 9.242e-3 * 0.6**6.56, rtol=1e-12)
+
+
+def test_lithium_law_params_overrides_and_mechanisms():
+    el = lithium_law_params(LithiumConfig(plasticity=False, creep=False, youngs_modulus=5e9))
+    assert el == L.ElasticParams(5e9, 0.381)
+    j2 = lithium_law_params(LithiumConfig(creep=False, hardening="power",
+                                          hardening_coefficient=4e6, hardening_exponent=0.3))
+    assert isinstance(j2, L.J2Params) and j2.hardening == "power"
+    cr = lithium_law_params(LithiumConfig(plasticity=False, creep_reference_rate=1e-5))
+    assert isinstance(cr, L.ElasticCreepParams)
+    assert_allclose(cr.creep.strain_rate(1e6), 1e-5, rtol=1e-12)
+    with pytest.raises(InputError, match=r"lithium.yield_stress: not set and material 'llzo' "
+                                         r"has no yield_stress_Pa"):
+        lithium_law_params(LithiumConfig(material="llzo", creep=False))
+    with pytest.raises(InputError, match="needs hardening_coefficient"):
+        lithium_law_params(LithiumConfig(hardening="power"))
+
+
+def test_lithium_conductivity():
+    case = config.default_case()
+    assert lithium_conductivity(case) == 1.1e7
+    assert lithium_conductivity(config.replace(case, current={"lithium_conductivity": 2e7})) == 2e7
+    case = config.replace(case, lithium={"material": "lpscl"})
+    with pytest.raises(InputError, match="material 'lpscl' has none"):
+        lithium_conductivity(case)
+
+
+def test_typed_records():
+    li = material("lithium_masias2019")
+    assert isinstance(li, LithiumMaterial)
+    assert (li.youngs_modulus_Pa, li.poisson_ratio, li.yield_stress_Pa) == (7.82e9, 0.381, 0.81e6)
+    assert li.creep_data.stress_Pa == (0.2e6, 0.6e6)
+    assert li.doi == "10.1007/s10853-018-2971-3" and "youngs_modulus_Pa" in li.provenance
+    assert isinstance(material("copper"), CollectorMaterial)
+    lpscl = material("lpscl")
+    assert isinstance(lpscl, ElectrolyteMaterial) and lpscl.youngs_modulus_Pa is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        li.yield_stress_Pa = 1.0
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"kind": "metal"}, r"materials/x.toml: kind = 'metal': must be one of 'lithium'"),
+    ({"poisson_ratio": 0.6}, r"materials/x.toml: poisson_ratio = 0.6: must be in \(-1, 0.5\)"),
+    ({"yield_stress_Pa": "high"}, r"materials/x.toml: yield_stress_Pa = 'high': must be a number"),
+    ({"yield_strength_Pa": 1e6}, r"materials/x.toml: yield_strength_Pa: unknown key"),
+    ({"creep_data": {"stress_Pa": [1e6], "min_strain_rate_per_s": [1e-7, 2e-7]}},
+     r"materials/x.toml: creep_data: stress_Pa and min_strain_rate_per_s must have the same"),
+    ({"creep_data": {"stress_Pa": [-1.0], "min_strain_rate_per_s": [1e-7]}},
+     r"materials/x.toml: creep_data.stress_Pa = \[-1.0\]: must be finite and > 0"),
+    ({"provenance": {"poisson_ratio": 3}}, r"provenance = .*: must be a table of strings"),
+])
+def test_typed_record_errors(change, message):
+    data = load_material("lithium_masias2019")
+    data.update(change)
+    with pytest.raises(InputError, match=message):
+        records.build(data, "materials/x.toml")
+
+
+def test_typed_record_missing_key():
+    data = load_material("lithium_masias2019")
+    del data["yield_stress_Pa"]
+    with pytest.raises(InputError, match=r"^materials/x.toml: yield_stress_Pa: missing$"):
+        records.build(data, "materials/x.toml")
 
 
 def test_other_materials():

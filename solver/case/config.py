@@ -5,6 +5,10 @@ A case file is TOML in SI units. Every field below carries its unit and meaning 
 unknown keys, wrong types and out-of-range values with an :class:`~solver.errors.InputError` whose
 one-line message names the key (``surface.hurst``), the value and what is allowed.
 
+The section classes live in :mod:`solver.case.schema` and the field helpers in
+:mod:`solver.case.fields`; this module loads, validates and writes cases and re-exports the
+section classes, so ``from solver.case import config; config.Case`` is the case API.
+
 Example::
 
     name = "rough-cu-10MPa"
@@ -26,388 +30,35 @@ import math
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from solver.case.fields import FieldError
+from solver.case.schema import (
+    Case,
+    CurrentConfig,
+    LithiumConfig,
+    MeshConfig,
+    OutputConfig,
+    PressConfig,
+    StatisticsConfig,
+    SurfaceConfig,
+)
+from solver.checks import fmt_value
 from solver.errors import InputError
 
-# ----------------------------------------------------------------------------------------------
-# field helpers
-
-
-def param(default, *, unit: str, doc: str, check=None, unset_if=None):
-    """A case-file field with its unit, documentation and range check.
-
-    Args:
-        default: default value (None: optional / not set).
-        unit: SI unit of the value, ``"1"`` for dimensionless, ``"-"`` for text/flags.
-        doc: one-line meaning shown by ``lamina show-default``.
-        check: callable ``value -> str | None`` returning what is allowed when the value is bad.
-        unset_if: when the file does not set this field and ``unset_if(table)`` is true, the
-            default is dropped (None), e.g. rms_height when rms_slope is given.
-    """
-    md = {"unit": unit, "doc": doc, "check": check, "unset_if": unset_if}
-    if isinstance(default, (list, dict)):
-        raise TypeError("use tuples for sequence defaults")
-    return field(default=default, metadata=md)
-
-
-def positive(v) -> str | None:
-    vals = v if isinstance(v, tuple) else (v,)
-    if all(math.isfinite(x) and x > 0 for x in vals):
-        return None
-    return "must be finite and > 0"
-
-
-def non_negative(v) -> str | None:
-    vals = v if isinstance(v, tuple) else (v,)
-    if all(math.isfinite(x) and x >= 0 for x in vals):
-        return None
-    return "must be finite and >= 0"
-
-
-def finite(v) -> str | None:
-    vals = v if isinstance(v, tuple) else (v,)
-    return None if all(math.isfinite(x) for x in vals) else "must be finite"
-
-
-def in_range(lo, hi, *, lo_open=False, hi_open=False):
-    """Check for lo <= v <= hi (open ends as asked); message in interval notation."""
-
-    def check(v):
-        ok = math.isfinite(v) and (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
-        if ok:
-            return None
-        return f"must be in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-
-    return check
-
-
-def grid_pts(v) -> str | None:
-    if all(8 <= n <= 65536 for n in v):
-        return None
-    return "each entry must be an integer in [8, 65536]"
-
-
-# ----------------------------------------------------------------------------------------------
-# the case tree
-
-SurfaceKind = Literal["self_affine", "flat", "sinusoid_1d", "sinusoid_2d", "paraboloid", "measured"]
-DetrendMode = Literal["none", "mean", "plane", "poly2", "poly3"]
-_ANALYTIC_KINDS = ("sinusoid_1d", "sinusoid_2d")
-
-
-@dataclass(frozen=True, slots=True)
-class SurfaceConfig:
-    """The rigid counter-surface (collector or separator) as a height map.
-
-    Parameter names follow SurfaceTopography's ``fourier_synthesis``.
-    """
-
-    kind: SurfaceKind = param(
-        "self_affine", unit="-",
-        doc="self_affine | flat | sinusoid_1d | sinusoid_2d | paraboloid | measured")
-    nb_grid_pts: tuple[int, int] = param(
-        (128, 128), unit="1", doc="grid points (nx, ny) of the height map", check=grid_pts)
-    physical_sizes: tuple[float, float] | None = param(
-        (5e-5, 5e-5), unit="m", doc="patch size (Lx, Ly); measured maps: required for plain "
-        "matrices, else taken from the instrument file", check=positive,
-        unset_if=lambda t: t.get("kind") == "measured")
-    hurst: float = param(
-        0.8, unit="1", doc="Hurst exponent H of the self-affine PSD C(q) ~ q^(-2(1+H))",
-        check=in_range(0.0, 1.0, lo_open=True))
-    rms_height: float | None = param(
-        3e-7, unit="m", doc="target rms height Sq (exactly one of rms_height, rms_slope)",
-        check=positive, unset_if=lambda t: "rms_slope" in t)
-    rms_slope: float | None = param(
-        None, unit="1", doc="target rms slope Sdq (exactly one of rms_height, rms_slope)",
-        check=positive)
-    short_cutoff: float | None = param(
-        8e-6, unit="m", doc="shortest wavelength in the spectrum (none: grid Nyquist)",
-        check=positive)
-    long_cutoff: float | None = param(
-        2.5e-5, unit="m", doc="roll-off wavelength (none: the patch size)", check=positive)
-    rolloff: float = param(
-        1.0, unit="1", doc="PSD below the roll-off wavevector relative to C(q_r) (1: plateau)",
-        check=in_range(0.0, 1.0))
-    correlation_ratio: float = param(
-        1.0, unit="1", doc="anisotropy: correlation length along / across the lay (>= 1)",
-        check=in_range(1.0, 100.0))
-    lay_angle_deg: float = param(
-        0.0, unit="deg", doc="direction of the lay (long correlation) from the x axis",
-        check=in_range(-180.0, 180.0))
-    skewness: float = param(
-        0.0, unit="1", doc="target height skewness Ssk (0 with kurtosis 3: Gaussian)",
-        check=in_range(-5.0, 5.0))
-    kurtosis: float = param(
-        3.0, unit="1", doc="target height kurtosis Sku (3: Gaussian)", check=in_range(1.0, 50.0))
-    amplitude: float | None = param(
-        None, unit="m", doc="sinusoid amplitude g0 (h = g0 cos(2 pi x / wavelength))",
-        check=positive)
-    wavelength: float | None = param(None, unit="m", doc="sinusoid wavelength", check=positive)
-    radius: float | None = param(None, unit="m", doc="paraboloid radius of curvature R",
-                                 check=positive)
-    file: str | None = param(
-        None, unit="-", doc="measured height map: .npy, .csv, .txt/.asc/.dat or an instrument "
-        "file (SurfaceTopography); relative to the case file")
-    unit: str | None = param(None, unit="-", doc="unit of the stored heights: m, mm, um, nm")
-    format: str | None = param(
-        None, unit="-", doc="file format: npy | csv | txt | surfacetopography (none: by extension)")
-    detrend: DetrendMode = param("plane", unit="-", doc="levelling: none | mean | plane | poly2 | poly3")
-    crop: tuple[float, float, float, float] | None = param(
-        None, unit="m", doc="crop box (x0, x1, y0, y1) of the measured map", check=non_negative)
-    resample_to: tuple[int, int] | None = param(
-        None, unit="1", doc="resample the measured map onto (nx, ny) grid points", check=grid_pts)
-
-    def validate(self):
-        kind = self.kind
-        if kind == "self_affine":
-            if (self.rms_height is None) == (self.rms_slope is None):
-                raise FieldError("rms_height", self.rms_height,
-                                 "exactly one of rms_height and rms_slope must be set")
-            if (self.short_cutoff is not None and self.long_cutoff is not None
-                    and self.short_cutoff >= self.long_cutoff):
-                raise FieldError("short_cutoff", self.short_cutoff,
-                                 f"must be < long_cutoff = {self.long_cutoff:g} m")
-            if self.kurtosis < self.skewness**2 + 1:
-                raise FieldError("kurtosis", self.kurtosis,
-                                 f"must be >= skewness^2 + 1 = {self.skewness**2 + 1:g} "
-                                 "(no distribution has a lower kurtosis)")
-            dx = max(s / n for s, n in zip(self.physical_sizes, self.nb_grid_pts))
-            if self.short_cutoff is not None and self.short_cutoff < 2 * dx:
-                raise FieldError("short_cutoff", self.short_cutoff,
-                                 f"must be >= 2 grid spacings = {2 * dx:g} m")
-        elif kind in _ANALYTIC_KINDS:
-            for name in ("amplitude", "wavelength"):
-                if getattr(self, name) is None:
-                    raise FieldError(name, None, f"required for kind = '{kind}'")
-            if self.physical_sizes[0] / self.wavelength % 1 > 1e-9 and \
-                    1 - self.physical_sizes[0] / self.wavelength % 1 > 1e-9:
-                raise FieldError("wavelength", self.wavelength,
-                                 "physical_sizes[0] must be a whole number of wavelengths")
-        elif kind == "paraboloid":
-            if self.radius is None:
-                raise FieldError("radius", None, "required for kind = 'paraboloid'")
-        elif kind == "measured":
-            if self.file is None:
-                raise FieldError("file", None, "required for kind = 'measured'")
-            if self.crop is not None and not (self.crop[0] < self.crop[1] and self.crop[2] < self.crop[3]):
-                raise FieldError("crop", self.crop, "must be (x0, x1, y0, y1) with x0 < x1, y0 < y1")
-
-
-@dataclass(frozen=True, slots=True)
-class LithiumConfig:
-    """The pressed lithium: elasticity, J2 plasticity, Norton creep (unset: from `material`).
-
-    Unset values come from the material data file named by ``material`` (solver/case/materials/).
-    """
-
-    material: str = param("lithium_masias2019", unit="-",
-                          doc="material data file (solver/case/materials/<name>.toml)")
-    youngs_modulus: float | None = param(None, unit="Pa", doc="Young's modulus E", check=positive)
-    poisson_ratio: float | None = param(None, unit="1", doc="Poisson ratio",
-                                        check=in_range(-1.0, 0.5, lo_open=True, hi_open=True))
-    plasticity: bool = param(True, unit="-", doc="J2 (von Mises) plasticity on")
-    yield_stress: float | None = param(None, unit="Pa", doc="initial yield stress", check=positive)
-    hardening: Literal["linear", "power"] = param(
-        "linear", unit="-", doc="linear: sy + H p; power (Swift): K (e0 + p)^n")
-    hardening_modulus: float = param(0.0, unit="Pa", doc="linear hardening modulus H (0: perfectly "
-                                     "plastic)", check=non_negative)
-    hardening_coefficient: float | None = param(None, unit="Pa", doc="Swift coefficient K",
-                                                check=positive)
-    hardening_exponent: float | None = param(None, unit="1", doc="Swift exponent n",
-                                             check=in_range(0.0, 1.0, lo_open=True))
-    creep: bool = param(True, unit="-", doc="Norton power-law creep on (needed for holds)")
-    creep_exponent: float | None = param(None, unit="1", doc="Norton stress exponent n",
-                                         check=in_range(1.0, 20.0))
-    creep_reference_rate: float | None = param(
-        None, unit="1/s", doc="creep strain rate at creep_reference_stress and the reference "
-        "temperature of the data", check=positive)
-    creep_reference_stress: float = param(1e6, unit="Pa", doc="stress of creep_reference_rate",
-                                          check=positive)
-    activation_energy: float | None = param(None, unit="J/mol", doc="creep activation energy Q",
-                                            check=non_negative)
-    temperature: float = param(298.15, unit="K", doc="temperature", check=in_range(150.0, 453.0))
-
-
-@dataclass(frozen=True, slots=True)
-class MeshConfig:
-    """The lithium body over the surface patch, refined toward the contact face."""
-
-    dimension: int = param(2, unit="1", doc="2: a plane-strain profile (one row of the map, fast); "
-                           "3: the full map", check=lambda v: None if v in (2, 3) else "must be 2 or 3")
-    cell: Literal["simplex", "box"] = param(
-        "simplex", unit="-", doc="simplex: triangles/tetrahedra; box: quadrilaterals/hexahedra")
-    degree: int = param(2, unit="1", doc="Lagrange degree of the displacement (1 locks in plastic "
-                        "flow; 2 recommended)", check=lambda v: None if v in (1, 2) else "must be 1 or 2")
-    thickness: float = param(5e-5, unit="m", doc="lithium thickness above the contact face",
-                             check=positive)
-    face_element_size: float | None = param(
-        None, unit="m", doc="element size along the contact face (none: short_cutoff / 4, "
-        "else patch / 32)", check=positive)
-    grading: float = param(1.3, unit="1", doc="growth ratio of element heights away from the face",
-                           check=in_range(1.0, 2.0))
-    profile_row: int | None = param(None, unit="1", doc="2D: row j of the height map used as "
-                                    "profile (none: ny // 2)", check=non_negative)
-
-
-@dataclass(frozen=True, slots=True)
-class PressConfig:
-    """The press cycle: ramp to each target pressure, hold, then release."""
-
-    pressures: tuple[float, ...] = param(
-        (0.5e6, 1e6, 2e6), unit="Pa", doc="target mean pressures, in order", check=positive)
-    hold_times: tuple[float, ...] = param(
-        (0.0, 0.0, 60.0), unit="s", doc="hold time at each target pressure (creep)",
-        check=non_negative)
-    control: Literal["platen", "traction"] = param(
-        "platen", unit="-", doc="platen: a rigid platen on the top face, its displacement found "
-        "for each target pressure (robust with perfectly plastic lithium); traction: a uniform "
-        "pressure on the top face")
-    release: bool = param(True, unit="-", doc="unload after the last hold")
-    release_pressure: float = param(
-        1e3, unit="Pa", doc="residual mean pressure at the end of the release (> 0 keeps the "
-        "body in contact; it is otherwise free to float)", check=positive)
-    steps_per_ramp: int = param(4, unit="1", doc="initial number of load increments per ramp",
-                                check=lambda v: None if 1 <= v <= 1000 else "must be in [1, 1000]")
-    steps_per_hold: int = param(5, unit="1", doc="initial number of time increments per hold",
-                                check=lambda v: None if 1 <= v <= 1000 else "must be in [1, 1000]")
-    max_cutbacks: int = param(8, unit="1", doc="halvings of an increment before the case fails",
-                              check=lambda v: None if 0 <= v <= 30 else "must be in [0, 30]")
-    max_pressure_ratio: float = param(
-        1.3, unit="1", doc="largest ratio of mean pressures between successive load steps "
-        "(plastic contact depends on the load path)", check=in_range(1.01, 10.0))
-
-    def validate(self):
-        if len(self.hold_times) != len(self.pressures):
-            raise FieldError("hold_times", self.hold_times,
-                             f"must have one entry per pressure ({len(self.pressures)})")
-        if self.release and self.release_pressure >= self.pressures[-1]:
-            raise FieldError("release_pressure", self.release_pressure,
-                             f"must be < the last pressure {self.pressures[-1]:g} Pa")
-
-
-@dataclass(frozen=True, slots=True)
-class CurrentConfig:
-    """Current through the pressed interface, solved at every press step."""
-
-    interface: Literal["li_cu", "li_se", "cu_se"] = param(
-        "li_cu", unit="-", doc="li_cu: electronic, film on the contact spots; li_se: ionic, "
-        "Butler-Volmer on the spots; cu_se: anode-less plating with a nucleation overpotential")
-    drive: Literal["current", "voltage"] = param("current", unit="-",
-                                                 doc="galvanostatic or potentiostatic")
-    current_density: float = param(10.0, unit="A/m^2", doc="applied mean current density "
-                                   "(10 A/m^2 = 1 mA/cm^2)", check=positive)
-    voltage: float = param(0.01, unit="V", doc="applied voltage (drive = 'voltage')",
-                           check=positive)
-    critical_current_density: float = param(
-        20.0, unit="A/m^2", doc="local current density above which an area counts as "
-        "dendrite risk", check=positive)
-    film_resistance: float = param(1e-4, unit="Ohm m^2", doc="li_cu: specific film resistance of "
-                                   "the contact spots (1e-4 Ohm m^2 = 1 Ohm cm^2)", check=positive)
-    film_reference_pressure: float | None = param(
-        None, unit="Pa", doc="li_cu: G = (1 + p/p_ref)^beta / R_film (none: no pressure "
-        "dependence)", check=positive)
-    film_pressure_exponent: float = param(0.0, unit="1", doc="li_cu: beta of the pressure "
-                                          "dependence", check=non_negative)
-    gap_decay_length: float = param(0.0, unit="m", doc="li_cu: conductance across a gap decays "
-                                    "as exp(-gap/length) (0: gaps insulate)", check=non_negative)
-    lithium_conductivity: float | None = param(
-        None, unit="S/m", doc="li_cu: electronic conductivity (none: from the material file)",
-        check=positive)
-    electrolyte_conductivity: float = param(0.1, unit="S/m", doc="li_se, cu_se: ionic "
-                                            "conductivity of the SE (0.1 S/m = 1 mS/cm)",
-                                            check=positive)
-    electrolyte_thickness: float | None = param(
-        None, unit="m", doc="li_se, cu_se: SE thickness (none: mesh.thickness)", check=positive)
-    exchange_current_density: float = param(10.0, unit="A/m^2", doc="li_se, cu_se: i0",
-                                            check=positive)
-    alpha_a: float = param(0.5, unit="1", doc="anodic transfer coefficient", check=positive)
-    alpha_c: float = param(0.5, unit="1", doc="cathodic transfer coefficient", check=positive)
-    nucleation_overpotential: float = param(0.01, unit="V", doc="cu_se: dead band of the "
-                                            "plating overpotential", check=non_negative)
-
-
-@dataclass(frozen=True, slots=True)
-class StatisticsConfig:
-    """What the surface statistics report."""
-
-    flatness_cutoff: float | None = param(
-        None, unit="m", doc="cutoff wavelength of the Gaussian low-pass that defines the "
-        "waviness for the flatness figure (none: long_cutoff, else a quarter of the patch)",
-        check=positive)
-
-
-@dataclass(frozen=True, slots=True)
-class OutputConfig:
-    """What a run writes besides results.json."""
-
-    heights: bool = param(True, unit="-", doc="save the height map as surface.npy")
-    plots: bool = param(True, unit="-", doc="save PNG figures")
-    fields: bool = param(True, unit="-", doc="save displacement and plastic strain for ParaView (VTX)")
-    stages: tuple[str, ...] = param(
-        ("surface", "press", "current"), unit="-", doc="stages to run, in order: surface, "
-        "press, current", check=lambda v: None if v in (("surface",), ("surface", "press"),
-                                                        ("surface", "press", "current"))
-        else "must be one of [surface], [surface, press], [surface, press, current]")
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One lamina case: the counter-surface, and what to compute and write."""
-
-    name: str = param("default", unit="-", doc="label of the case")
-    seed: int = param(0, unit="1", doc="random seed of the surface realisation",
-                      check=lambda v: None if 0 <= v < 2**63 else "must be in [0, 2^63)")
-    surface: SurfaceConfig = field(default_factory=SurfaceConfig)
-    statistics: StatisticsConfig = field(default_factory=StatisticsConfig)
-    lithium: LithiumConfig = field(default_factory=LithiumConfig)
-    mesh: MeshConfig = field(default_factory=MeshConfig)
-    press: PressConfig = field(default_factory=PressConfig)
-    current: CurrentConfig = field(default_factory=CurrentConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
-
-    def validate(self):
-        from solver.fem.mesh import MIN_ELEMENTS_PER_WAVELENGTH as n_min
-
-        s, size = self.surface, self.mesh.face_element_size
-        if size is not None and s.kind == "self_affine" and s.short_cutoff is not None \
-                and s.short_cutoff / size < n_min:
-            raise FieldError("mesh.face_element_size", size,
-                             f"gives {s.short_cutoff / size:.3g} elements per short_cutoff "
-                             f"{s.short_cutoff:g} m; must be <= short_cutoff / {n_min:g} = "
-                             f"{s.short_cutoff / n_min:g} m")
-        if any(t > 0 for t in self.press.hold_times) and not self.lithium.creep:
-            raise FieldError("press.hold_times", self.press.hold_times,
-                             "a hold needs creep: set lithium.creep = true (with creep parameters)")
-
+__all__ = [
+    "Case", "CurrentConfig", "LithiumConfig", "MeshConfig", "OutputConfig", "PressConfig",
+    "StatisticsConfig", "SurfaceConfig", "default_case", "from_dict", "load", "replace",
+    "to_dict", "to_toml",
+]
 
 # ----------------------------------------------------------------------------------------------
 # loading and validation
 
 
-class FieldError(Exception):
-    """Raised inside a section's ``validate``; the loader adds the section path."""
-
-    def __init__(self, name: str, value: Any, allowed: str):
-        super().__init__(name)
-        self.name, self.value, self.allowed = name, value, allowed
-
-
-def _fmt(value) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "(not set)"
-    return repr(value)
-
-
 def _type_name(tp) -> str:
+    """What a value of annotated type ``tp`` must be, in words (``a list of 2 numbers``)."""
     origin = typing.get_origin(tp)
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
@@ -427,7 +78,7 @@ def _type_name(tp) -> str:
 def _convert(value, tp, key: str):
     """Convert a TOML value to the annotated type or raise InputError naming the key."""
     origin = typing.get_origin(tp)
-    bad = InputError(f"{key} = {_fmt(value)}: must be {_type_name(tp)}")
+    bad = InputError(f"{key} = {fmt_value(value)}: must be {_type_name(tp)}")
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         for a in args:
@@ -435,13 +86,13 @@ def _convert(value, tp, key: str):
                 return _convert(value, a, key)
             except InputError:
                 pass
-        raise InputError(f"{key} = {_fmt(value)}: must be {_type_name(tp)}")
+        raise InputError(f"{key} = {fmt_value(value)}: must be {_type_name(tp)}")
     if origin is Literal:
         if value in typing.get_args(tp) and isinstance(value, str):
             return value
         allowed = difflib.get_close_matches(str(value), [str(a) for a in typing.get_args(tp)], 1)
         hint = f" (did you mean {allowed[0]!r}?)" if allowed else ""
-        raise InputError(f"{key} = {_fmt(value)}: must be {_type_name(tp)}{hint}")
+        raise InputError(f"{key} = {fmt_value(value)}: must be {_type_name(tp)}{hint}")
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -474,7 +125,7 @@ def _build(cls, table: Any, path: str):
     """Build and validate section ``cls`` from a TOML table at ``path`` (e.g. ``"surface"``)."""
     where = path or "case"
     if not isinstance(table, dict):
-        raise InputError(f"{where} = {_fmt(table)}: must be a table ([{where}])")
+        raise InputError(f"{where} = {fmt_value(table)}: must be a table ([{where}])")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in table:
@@ -499,7 +150,7 @@ def _build(cls, table: Any, path: str):
         if value is not None and check is not None:
             msg = check(value)
             if msg:
-                raise InputError(f"{key} = {_fmt(value)}: {msg}")
+                raise InputError(f"{key} = {fmt_value(value)}: {msg}")
         kwargs[name] = value
     obj = cls(**kwargs)
     validate = getattr(obj, "validate", None)
@@ -507,7 +158,7 @@ def _build(cls, table: Any, path: str):
         try:
             validate()
         except FieldError as e:
-            raise InputError(f"{_join(path, e.name)} = {_fmt(e.value)}: {e.allowed}") from None
+            raise InputError(f"{_join(path, e.name)} = {fmt_value(e.value)}: {e.allowed}") from None
     return obj
 
 
