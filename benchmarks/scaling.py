@@ -6,7 +6,8 @@ triangles, face elements 2 µm, thickness 50 µm graded by 1.3, the default self
 benchmarks/scaling.py --child ...``, so that this script itself is serial, ``mpi = false`` in the
 registry) builds the case, presses it to 1 MPa through :class:`solver.simulation.press.PressCycle` (3
 initial increments, adaptive growth ≤ 2× per step, load only), then solves the Li|Cu current
-stage (film 1 Ω cm², 10 A/m², :func:`solver.fem.potential.solve_step`) on the final contact map.
+stage (film 1 Ω cm², 10 A/m², :func:`solver.simulation.current.solve_step`) on the final contact
+map.
 
 * **strong scaling**: the same case (``n_face`` fixed) on K = 1, 2, … ranks; efficiency
   ``E_s(K) = K₀ T(K₀) / (K T(K))`` with K₀ the smallest rank count (1 by default);
@@ -42,7 +43,7 @@ surface grid limit of the case, 65 536 points, caps weak scaling at ≈ 19 ranks
 Rank counts: ``--ranks-list 1,2`` (default), or the environment variable
 ``LAMINA_SCALING_RANKS`` (for ``lamina bench`` and ``hpc/bench_full.slurm``). The launcher is
 ``LAMINA_MPIEXEC`` (e.g. ``srun``) or ``mpiexec`` beside this Python
-(:func:`solver.batch.bench.report.default_mpiexec`).
+(:func:`solver.batch.mpi.find_mpiexec`).
 
 Full run on this machine (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
 LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
@@ -154,17 +155,17 @@ def parse_ranks(text: str) -> tuple[int, ...]:
 
 
 def _launch(ranks: int, n_face: int, folder: Path, size: str) -> dict:
-    from solver.batch.bench import report as benchreport
+    from solver.batch import mpi
     out = folder / f"k{ranks}_n{n_face}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--n-face", str(n_face),
            "--child-json", str(out)]
     if ranks > 1:
-        launcher = benchreport.default_mpiexec()
+        launcher = mpi.find_mpiexec()
         if not launcher:
             raise InputError(f"ranks {ranks}: no mpiexec found (set LAMINA_MPIEXEC)")
         cmd = [*launcher, "-n", str(ranks), *cmd]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=benchreport.child_env(ranks), capture_output=True, text=True,
+    proc = subprocess.run(cmd, env=mpi.child_env(ranks), capture_output=True, text=True,
                           timeout=CHILD_TIMEOUT_S[size], errors="replace")
     if proc.returncode != 0 or not out.is_file():
         tail = (proc.stderr or proc.stdout)[-2000:]

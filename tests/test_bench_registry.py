@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from solver.batch.bench import report as benchreport
+from solver.batch.bench import registry
 from solver.errors import InputError
 
-BENCH_DIR = benchreport.benchmarks_dir()
-ENTRIES = benchreport.load_registry()
+BENCH_DIR = registry.benchmarks_dir()
+ENTRIES = registry.load_registry()
 REGISTERED = {e.script.name: e for e in ENTRIES}
 SCRIPTS = sorted(p for p in BENCH_DIR.glob("*.py") if not p.name.startswith("_"))
 
@@ -93,22 +93,22 @@ def test_registry_is_validated(tmp_path):
         reg = tmp_path / f"r{i}.toml"
         reg.write_text("[[benchmark]]\n" + row)
         with pytest.raises(InputError, match=key):
-            benchreport.load_registry(reg)
+            registry.load_registry(reg)
     dup = tmp_path / "dup.toml"
     row = 'name = "x"\nscript = "x.py"\ngroup = "contact"\nmpi = true\ntimeout_small_s = 1\n'
     dup.write_text(f"[[benchmark]]\n{row}[[benchmark]]\n{row}")
     with pytest.raises(InputError, match="twice"):
-        benchreport.load_registry(dup)
+        registry.load_registry(dup)
 
 
 def test_unknown_name_is_input_error():
     with pytest.raises(InputError, match="nosuch"):
-        benchreport.select(ENTRIES, ["nosuch"])
-    assert [e.name for e in benchreport.select(ENTRIES, [ENTRIES[-1].name] * 2)] == [
+        registry.select(ENTRIES, ["nosuch"])
+    assert [e.name for e in registry.select(ENTRIES, [ENTRIES[-1].name] * 2)] == [
         ENTRIES[-1].name]
 
 
 def test_scripts_resolve_next_to_the_registry():
     for e in ENTRIES:
         assert e.script.parent == BENCH_DIR
-        assert e.script.parent.parent / "solver" == Path(benchreport.__file__).parent
+        assert e.script.parent.parent / "solver" == Path(registry.__file__).parents[2]

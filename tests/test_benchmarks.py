@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from solver.batch.bench import report as benchreport
+from solver.batch import mpi
+from solver.batch.bench import registry, render, runner
 from solver.cli.main import main
 from solver.errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK
 
-ENTRIES = benchreport.load_registry()
+ENTRIES = registry.load_registry()
 MPI_TIMEOUT_S = 600
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -33,7 +34,7 @@ def _runs():
             yield pytest.param(e, 2, id=f"{e.name}-mpi2", marks=[pytest.mark.fem, pytest.mark.mpi])
 
 
-def _explain(res: benchreport.BenchResult, out: Path) -> str:
+def _explain(res: runner.BenchResult, out: Path) -> str:
     failed = [c["name"] for c in res.checks if c.get("passed") is not True]
     log = (out / res.log).read_text()[-3000:] if res.log else ""
     return (f"{res.name} ({res.ranks} rank(s)): {res.status}, exit code {res.returncode}; "
@@ -46,12 +47,12 @@ def test_benchmark_small(entry, ranks, tmp_path):
     assert entry.script.is_file(), (
         f"benchmarks/{entry.script.name} is registered but does not exist")
     if ranks == 1:
-        res = benchreport.run_benchmark(entry, "small", 1, tmp_path)
+        res = runner.run_benchmark(entry, "small", 1, tmp_path)
     else:
         # timeout(1) kills mpiexec and its ranks even if this process dies first
-        launcher = ["timeout", "-k", "10", str(MPI_TIMEOUT_S), *benchreport.default_mpiexec()]
-        res = benchreport.run_benchmark(entry, "small", ranks, tmp_path, mpiexec=launcher,
-                                        timeout=MPI_TIMEOUT_S + 60)
+        launcher = ["timeout", "-k", "10", str(MPI_TIMEOUT_S), *mpi.find_mpiexec()]
+        res = runner.run_benchmark(entry, "small", ranks, tmp_path, mpiexec=launcher,
+                                   timeout=MPI_TIMEOUT_S + 60)
         assert res.command[:5] == launcher[:4] + [launcher[4]]
         assert res.command[res.command.index("-n") + 1] == "2"
     assert res.returncode == 0, _explain(res, tmp_path)
@@ -121,10 +122,10 @@ def _fake_registry(tmp_path: Path, names, timeout_s: float = 60.0, mpi: bool = F
     return reg
 
 
-def _fake_result(name: str, checks: list[dict], status="passed") -> benchreport.BenchResult:
-    return benchreport.BenchResult(name, "contact", f"/x/{name}.py", "small", 2, status,
-                                   ["python", f"{name}.py"], 0, 3.25, 3.0, "Fake (2024)", checks,
-                                   "" if status == "passed" else "exit code 1; boom", "", "")
+def _fake_result(name: str, checks: list[dict], status="passed") -> runner.BenchResult:
+    return runner.BenchResult(name, "contact", f"/x/{name}.py", "small", 2, status,
+                              ["python", f"{name}.py"], 0, 3.25, 3.0, "Fake (2024)", checks,
+                              "" if status == "passed" else "exit code 1; boom", "", "")
 
 
 def test_report_writer_on_fake_json(tmp_path):
@@ -144,13 +145,13 @@ def test_report_writer_on_fake_json(tmp_path):
                       "passed": True, "curve": None}]}
     checks = json.loads(json.dumps(fake_json))["checks"]  # NaN round trip as from the script
     results = [_fake_result("fakebench", checks, "failed"),
-               benchreport.BenchResult("ghost", "surface", "/x/ghost.py", "small", 1, "missing",
-                                       reason="script /x/ghost.py not found")]
+               runner.BenchResult("ghost", "surface", "/x/ghost.py", "small", 1, "missing",
+                                  reason="script /x/ghost.py not found")]
     meta = {"size": "small", "ranks": 2, "started": "t0", "finished": "t1", "host": "h",
             "versions": {"lamina": "0.1.0", "dolfinx": "0.11"}, "git_commit": "abc123",
             "command": ["lamina", "bench"], "python": "python", "mpiexec": ["mpiexec"]}
     out = tmp_path / "report"
-    benchreport.write_report(out, results, meta)
+    render.write_report(out, results, meta)
 
     md = (out / "report.md").read_text()
     assert "| fakebench | a at p/p\\*=0.3 |" in md or "| fakebench | a at p/p*=0.3 |" in md
@@ -219,14 +220,14 @@ def test_bench_unknown_name_exits_2_before_running(tmp_path, capsys):
 
 @pytest.mark.mpi
 def test_timeout_under_mpiexec_leaves_no_ranks(tmp_path):
-    launcher = benchreport.default_mpiexec()
+    launcher = mpi.find_mpiexec()
     if not launcher:
         pytest.fail("no mpiexec beside the venv's python or on PATH")
     reg = _fake_registry(tmp_path, ["fake_hang"], timeout_s=6, mpi=True)
-    [entry] = benchreport.load_registry(reg)
+    [entry] = registry.load_registry(reg)
     out = tmp_path / "out"
     out.mkdir()
-    res = benchreport.run_benchmark(entry, "small", 2, out)
+    res = runner.run_benchmark(entry, "small", 2, out)
     assert res.status == "timeout" and res.ranks == 2
     assert "-n" in res.command
     marker = str(entry.script)

@@ -21,7 +21,7 @@ from slurm_cluster import SlurmCluster, ensure_packages
 
 from solver.case import config
 
-from solver.output import io
+from solver.output import runfolder
 
 from solver.batch import sweep
 LAMINA = [sys.executable, "-m", "solver"]
@@ -109,7 +109,7 @@ def test_sweep_as_slurm_job_array(cluster, tmp_path):
         (e["hash"], s, (out / "logs" / f"{e['hash']}.log").read_text()[-2000:]) for e, s in states
     ]
     for e in m["cases"]:
-        res = io.read_results(out / e["run_folder"])
+        res = runfolder.read_results(out / e["run_folder"])
         assert res["provenance"]["mpi_size"] == (e["ranks"] or 1)
         assert not (out / e["run_folder"] / sweep.RUNNING).exists()
         log_text = (out / "logs" / f"{e['hash']}.log").read_text()
@@ -123,7 +123,7 @@ def test_sweep_as_slurm_job_array(cluster, tmp_path):
     assert all(": done (" in task_out(j, i) for j, i in ((arr1, 1), (arr1, 2), (arr2, 0)))
     assert any((out / "cache" / "numba").rglob("*.nbi")), "the warm-up filled no numba cache"
     walls = [
-        io.read_results(out / e["run_folder"])["provenance"]["wall_time_s"] for e in m["cases"]
+        runfolder.read_results(out / e["run_folder"])["provenance"]["wall_time_s"] for e in m["cases"]
     ]
     print("slurm: case wall times (s), warm-up first: " + ", ".join(f"{w:.1f}" for w in walls))
 

@@ -23,7 +23,7 @@ import pytest
 
 from solver.case import config
 
-from solver.output import io
+from solver.output import runfolder
 
 from solver.batch import sweep
 from solver.cli.main import main
@@ -235,7 +235,7 @@ def test_expansion_writes_cases_and_manifest(tmp_path):
     specs = sweep.expand(sw)
     out = tmp_path / "out"
     m = sweep.write_expansion(sw, specs, out)
-    assert json.loads((out / "manifest.json").read_text()) == json.loads(io.dumps_json(m))
+    assert json.loads((out / "manifest.json").read_text()) == json.loads(runfolder.dumps_json(m))
     assert m["sweep"] == "kill" and len(m["cases"]) == N_KILL
     for e, s in zip(m["cases"], specs):
         assert e["case_file"] == f"cases/{s.hash}.toml" and e["run_folder"] == f"runs/{s.hash}"
@@ -553,7 +553,7 @@ def test_local_sweep_runs_every_case(killed_sweep):
     m = sweep.load_manifest(out)
     assert len(m["cases"]) == N_KILL
     for e in m["cases"]:
-        res = io.read_results(out / e["run_folder"])
+        res = runfolder.read_results(out / e["run_folder"])
         assert res["input"]["seed"] == e["params"]["seed"]
         assert res["input"]["surface"]["rms_height"] == e["params"]["surface.rms_height"]
         assert res["output"]["surface"]["statistics"]["Sq"] == pytest.approx(
@@ -590,7 +590,7 @@ def test_collect_table(killed_sweep, tmp_path, capsys):
         assert float(r["output.surface.statistics.Sq"]) == pytest.approx(
             e["params"]["surface.rms_height"], rel=1e-9
         )
-        res = io.read_results(out / e["run_folder"])
+        res = runfolder.read_results(out / e["run_folder"])
         assert (
             float(r["output.surface.statistics.hurst"])
             == res["output"]["surface"]["statistics"]["hurst"]
@@ -637,9 +637,9 @@ def test_status_tells_running_from_interrupted(tmp_path, capsys):
     # 1: started, then its process died: RUNNING unlocked, no marker -> interrupted (pending)
     runs[1].mkdir(parents=True)
     (runs[1] / sweep.RUNNING).write_text('{"pid": 1}')
-    (runs[1] / io.CASE).write_text("x")
+    (runs[1] / runfolder.CASE).write_text("x")
     # 2: failed
-    io.RunFolder(runs[2]).fail("SolveError: diverged", "press")
+    runfolder.RunFolder(runs[2]).fail("SolveError: diverged", "press")
     # 3: never started -> pending
     try:
         assert [sweep.case_state(r) for r in runs] == [
@@ -728,11 +728,11 @@ def test_array_task_skips_done_and_forwards_the_time_limit_signal(tmp_path):
     text = p.communicate(timeout=30)[0]
     assert p.returncode == 1, text
     assert sweep.case_state(out / "runs" / h0) == "failed"
-    reason = json.loads((out / "runs" / h0 / io.FAILED).read_text())["reason"]
+    reason = json.loads((out / "runs" / h0 / runfolder.FAILED).read_text())["reason"]
     assert "SIGUSR1" in reason and "time limit" in reason, reason
     assert not (out / "runs" / h0 / sweep.RUNNING).exists()
     # a complete case: skipped, the launch command never starts
-    rf = io.RunFolder(out / "runs" / h1)
+    rf = runfolder.RunFolder(out / "runs" / h1)
     rf.begin("x")
     rf.finish({"input": {}, "output": {}, "provenance": {}})
     q = subprocess.run([*task, h1, "--", "false"], capture_output=True, text=True, timeout=60)

@@ -63,7 +63,7 @@ def cmd_show_default(args, comm) -> int:
 
 
 def cmd_version(args, comm) -> int:
-    from solver.output.io import versions
+    from solver.output.provenance import versions
 
     v = versions()
     if comm is not None:
@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
     import importlib.util
 
-    for mod in ("solver.batch.sweep", "solver.batch.bench.report", "solver.cli.mesh"):
+    for mod in ("solver.batch.sweep", "solver.batch.bench.cli", "solver.cli.mesh"):
         if importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod).register_cli(sub)
     return p

@@ -1,6 +1,7 @@
 """Figures of a case: height, contact and field maps, the PSD and result curves.
 
-Every function returns a :class:`matplotlib.figure.Figure` and saves nothing (``solver.output.io`` does).
+Every function returns a :class:`matplotlib.figure.Figure` and saves nothing
+(:meth:`solver.output.runfolder.RunFolder.save_figure` does).
 The figures are built with the object-oriented API on an Agg canvas of their own, never through
 ``pyplot``: no global backend is switched (so importing lamina in a notebook leaves the user's
 backend alone), no window opens on a headless node, and nothing is registered in pyplot's figure

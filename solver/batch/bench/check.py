@@ -24,6 +24,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
+from solver.fem.backend import comm_world
+
 
 @dataclass
 class Check:
@@ -119,8 +121,7 @@ def bench_main(run, name: str, citation: str, argv: list[str] | None = None) -> 
 
 
 def _rank() -> int:
+    """This process's MPI rank; 0 when the benchmark never imported mpi4py (a serial one)."""
     if "mpi4py" not in sys.modules:
         return 0
-    from mpi4py import MPI
-
-    return MPI.COMM_WORLD.rank
+    return comm_world().rank

@@ -44,14 +44,16 @@ Axes:
 
 Expansion validates every case (``config.from_dict``) before anything is written; a bad sweep file
 is an :class:`~solver.errors.InputError` naming the axis, key and value, and leaves no case files
-and no manifest. Then, written atomically (:func:`solver.output.io.atomic_write_bytes`), manifest last::
+and no manifest. Then, written atomically (:func:`solver.output.runfolder.atomic_write_bytes`),
+manifest last::
 
     SWEEP_DIR/
       sweep.toml              the sweep file as given
       cases/<hash>.toml       the resolved case (config.to_toml); hash = sha256 of that text [:12]
       manifest.json           sweep name, options, cases:
                               [{id, hash, params, ranks, case_file, run_folder}]
-      runs/<hash>/            the run folder of each case (solver.output.io convention: DONE last / FAILED)
+      runs/<hash>/            the run folder of each case (solver.output.runfolder convention:
+                              DONE last / FAILED)
       runs/<hash>/RUNNING     while an executor runs the case: host, pid, job; flock-ed (see below)
       logs/<hash>.log         output of every attempt at the case (appended)
       slurm/, pbs/            job-array scripts; logs/slurm-<job>_<task>.out
@@ -66,7 +68,7 @@ long as the case runs; the descriptor is inherited by the ``lamina run`` process
 the kernel drops it when the last holder dies (SIGKILL included). The file's content (host, pid,
 job id) is for people. A case is
 
-* ``done``     ``io.folder_status == "done"`` (DONE and results.json);
+* ``done``     ``runfolder.folder_status == "done"`` (DONE and results.json);
 * ``running``  someone holds the lock (probed with a non-blocking shared flock);
 * ``failed``   FAILED present and nobody holds the lock;
 * ``interrupted``  started (files in the run folder) but neither marker and no lock holder: the
@@ -101,8 +103,8 @@ values as ``param.<key>``, every scalar of the resolved case as ``input.<key>`` 
 the failed cases with the stage and reason from FAILED.
 """
 
-# Split by concern (spec, expansion, claims, runner, local, scheduler, collect, cli, task);
-# the public names are importable from here as before.
+# Split by concern (spec, options, expansion, claims, runner, local, scheduler, collect, cli,
+# task); the public names are importable from here as before.
 from solver.batch.sweep._common import (
     MANIFEST,
     RUNNING,
@@ -112,13 +114,15 @@ from solver.batch.sweep._common import (
     HPC_DIR,
     FORMAT_VERSION,
 )
+from solver.batch.sweep.options import (
+    slurm_seconds,
+    SLURM_OPTIONS,
+    PBS_OPTIONS,
+)
 from solver.batch.sweep.spec import (
     Axis,
     Sweep,
     CaseSpec,
-    slurm_seconds,
-    SLURM_OPTIONS,
-    PBS_OPTIONS,
     AXIS_KEYS,
     SWEEP_KEYS,
     TOP_KEYS,
@@ -139,7 +143,7 @@ from solver.batch.sweep.claims import (
 )
 from solver.batch.sweep.runner import (
     lamina_command,
-    mpiexec_command,
+    mpiexec_launcher,
     THREAD_VARS,
     thread_env,
     child_env,
@@ -202,7 +206,7 @@ __all__ = [
     "lock_state",
     "case_state",
     "lamina_command",
-    "mpiexec_command",
+    "mpiexec_launcher",
     "THREAD_VARS",
     "thread_env",
     "child_env",

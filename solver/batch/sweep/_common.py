@@ -9,10 +9,10 @@ import hashlib
 import logging
 import typing
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from solver.case import config as cfgmod
+from solver.checks import fmt_value
 from solver.errors import InputError
 from solver._paths import REPO_ROOT
 
@@ -30,17 +30,6 @@ FORMAT_VERSION = 1
 
 # ----------------------------------------------------------------------------------------------
 # small helpers
-
-
-def _fmt(v) -> str:
-    """A value as it would be written in TOML (for one-line messages)."""
-    if isinstance(v, str):
-        return repr(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return repr(v)
 
 
 def _is_int(v) -> bool:
@@ -89,7 +78,9 @@ def _check_value(key: str, value, where: str):
     """Type and range check of one axis value for case key ``key`` (no cross-field checks)."""
     if key == RANKS_KEY:
         if not _is_int(value) or value < 1:
-            raise InputError(f"{where} {key} = {_fmt(value)}: must be an integer >= 1 (MPI ranks)")
+            raise InputError(
+                f"{where} {key} = {fmt_value(value)}: must be an integer >= 1 (MPI ranks)"
+            )
         return value
     f, tp = _case_leaves()[key]
     try:
@@ -100,7 +91,7 @@ def _check_value(key: str, value, where: str):
     if v is not None and check is not None:
         msg = check(v)
         if msg:
-            raise InputError(f"{where} {key} = {_fmt(value)}: {msg}")
+            raise InputError(f"{where} {key} = {fmt_value(value)}: {msg}")
     return value
 
 

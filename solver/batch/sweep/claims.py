@@ -9,7 +9,7 @@ import socket
 import time
 from pathlib import Path
 
-from solver.output import io
+from solver.output.runfolder import folder_status
 from solver.batch.sweep._common import RUNNING, log
 
 
@@ -125,7 +125,7 @@ def lock_state(run_folder: Path) -> str:
 def case_state(run_folder: str | Path) -> str:
     """``done``, ``running``, ``failed``, ``interrupted`` or ``pending`` (see the module doc)."""
     run_folder = Path(run_folder)
-    st = io.folder_status(run_folder)
+    st = folder_status(run_folder)
     if st == "done":
         return "done"
     if lock_state(run_folder) == "live":

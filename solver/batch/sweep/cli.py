@@ -9,14 +9,16 @@ import signal
 import threading
 from pathlib import Path
 
-from solver.output import io
+from solver.output.runfolder import folder_status
 from solver.errors import EXIT_OK, InputError, SolveError
 from solver.batch.sweep._common import EXECUTORS, MANIFEST, log
 from solver.batch.sweep.collect import collect, count_states, states
 from solver.batch.sweep.expansion import default_out, expand, load_manifest, write_expansion
 from solver.batch.sweep.local import _describe, run_local
-from solver.batch.sweep.scheduler import cache_seed, submit_slurm, write_pbs_scripts, write_slurm_scripts
-from solver.batch.sweep.spec import PBS_OPTIONS, SLURM_OPTIONS, _options, load_sweep
+from solver.batch.sweep.scheduler import (cache_seed, submit_slurm, write_pbs_scripts,
+                                          write_slurm_scripts)
+from solver.batch.sweep.options import PBS_OPTIONS, SLURM_OPTIONS, _options
+from solver.batch.sweep.spec import load_sweep
 
 
 def _on_rank0(comm, fn) -> int:
@@ -69,7 +71,7 @@ def _sweep_main(args) -> int:
             )
         manifest = write_expansion(sweep, specs, out)
         log.info("sweep '%s': %d cases (%s) -> %s", sweep.name, len(specs), sweep.mode, out)
-    todo = [e for e in manifest["cases"] if io.folder_status(out / e["run_folder"]) != "done"]
+    todo = [e for e in manifest["cases"] if folder_status(out / e["run_folder"]) != "done"]
     ex = args.executor
     if ex == "local":
         return run_local(out, manifest, jobs=args.jobs, ranks=args.ranks or 1, dry_run=args.dry_run)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.case import config as cfgmod
-from solver.output import io
+from solver.output.runfolder import FAILED, atomic_write_bytes, read_results
 from solver.errors import InputError
 from solver.batch.sweep.claims import case_state
 from solver.batch.sweep.expansion import load_manifest
@@ -53,7 +53,7 @@ def collect_rows(sweep_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
         run = sweep_dir / e["run_folder"]
         row: dict[str, Any] = {"id": e["id"], "hash": e["hash"], "status": state}
         _flatten(e.get("params", {}), "param", row, index_lists=True)
-        results = io.read_results(run) if state == "done" else None
+        results = read_results(run) if state == "done" else None
         if results is not None:
             inp = results.get("input", {})
         else:
@@ -69,7 +69,7 @@ def collect_rows(sweep_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
         rows.append(row)
         if state == "failed":
             try:
-                f = json.loads((run / io.FAILED).read_text())
+                f = json.loads((run / FAILED).read_text())
             except (OSError, ValueError):
                 f = {}
             failures.append(
@@ -154,15 +154,15 @@ def collect(sweep_dir: str | Path, out: str | Path | None = None) -> Collected:
     stem.parent.mkdir(parents=True, exist_ok=True)
     cols = _columns(rows)
     csv_path = stem.with_name(stem.name + ".csv")
-    io.atomic_write_bytes(csv_path, _csv_bytes(rows, cols))
+    atomic_write_bytes(csv_path, _csv_bytes(rows, cols))
     pq_bytes = _parquet_bytes(rows, cols)
     pq_path = None
     if pq_bytes is not None:
         pq_path = stem.with_name(stem.name + ".parquet")
-        io.atomic_write_bytes(pq_path, pq_bytes)
+        atomic_write_bytes(pq_path, pq_bytes)
     fcols = ["id", "hash", "run_folder", "stage", "reason", "log"]
     f_path = stem.parent / "failures.csv"
-    io.atomic_write_bytes(f_path, _csv_bytes(failures, fcols))
+    atomic_write_bytes(f_path, _csv_bytes(failures, fcols))
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1

@@ -9,9 +9,11 @@ import math
 from pathlib import Path
 
 from solver.case import config as cfgmod
-from solver.output import io
+from solver.output.runfolder import atomic_write_bytes, dumps_json
+from solver.checks import fmt_value
 from solver.errors import InputError
-from solver.batch.sweep._common import FORMAT_VERSION, MANIFEST, RANKS_KEY, _fmt, _hash, _now, _set_dotted, log
+from solver.batch.sweep._common import (FORMAT_VERSION, MANIFEST, RANKS_KEY, _hash, _now,
+                                        _set_dotted, log)
 from solver.batch.sweep.spec import Axis, CaseSpec, Sweep
 
 
@@ -86,15 +88,15 @@ def expand(sweep: Sweep) -> list[CaseSpec]:
             culprit = max((k for k in p if msg.startswith(k)), key=len, default=None)
             if culprit is not None:
                 raise InputError(
-                    f"{by_key[culprit].where} {culprit} = {_fmt(p[culprit])} makes an "
+                    f"{by_key[culprit].where} {culprit} = {fmt_value(p[culprit])} makes an "
                     f"invalid case (case {i}): {msg}"
                 ) from None
-            params = ", ".join(f"{k} = {_fmt(v)}" for k, v in p.items())
+            params = ", ".join(f"{k} = {fmt_value(v)}" for k, v in p.items())
             raise InputError(f"sweep case {i} ({params}): {msg}") from None
         text = cfgmod.to_toml(case)
         h = _hash(text)
         if h in seen:
-            params = ", ".join(f"{k} = {_fmt(v)}" for k, v in p.items())
+            params = ", ".join(f"{k} = {fmt_value(v)}" for k, v in p.items())
             raise InputError(
                 f"sweep case {i} ({params}) is identical to case {seen[h]} "
                 f"(hash {h}); remove the repeated combination"
@@ -125,9 +127,9 @@ def write_expansion(sweep: Sweep, specs: list[CaseSpec], out: str | Path) -> dic
     for s in specs:
         p = out / s.case_file
         if not (p.exists() and p.read_text() == s.toml):
-            io.atomic_write_bytes(p, s.toml.encode())
+            atomic_write_bytes(p, s.toml.encode())
     if sweep.text is not None:
-        io.atomic_write_bytes(out / "sweep.toml", sweep.text.encode())
+        atomic_write_bytes(out / "sweep.toml", sweep.text.encode())
     manifest = {
         "format": FORMAT_VERSION,
         "sweep": sweep.name,
@@ -150,7 +152,7 @@ def write_expansion(sweep: Sweep, specs: list[CaseSpec], out: str | Path) -> dic
         "pbs": sweep.pbs,
         "cases": [s.entry() for s in specs],
     }
-    io.atomic_write_bytes(out / MANIFEST, io.dumps_json(manifest).encode())
+    atomic_write_bytes(out / MANIFEST, dumps_json(manifest).encode())
     return manifest
 
 

@@ -10,20 +10,40 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from solver.output import io
+from solver.checks import fmt_value
 from solver.errors import EXIT_FAILED, EXIT_OK
-from solver.batch.sweep._common import RUNNING, _fmt, log
+from solver.output.runfolder import folder_status
+from solver.batch.mpi import mpiexec_command
+from solver.batch.sweep._common import RUNNING, log
 from solver.batch.sweep.claims import _tidy, case_state, lock_state
-from solver.batch.sweep.runner import Attempt, lamina_command, mpiexec_command, run_one, thread_env
+from solver.batch.sweep.runner import (Attempt, lamina_command, mpiexec_launcher, run_one,
+                                       thread_env)
+
+#: Exit code of an executor stopped by Ctrl-C (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
 
 
 def _case_launch(ranks: int) -> list[str]:
+    """``lamina run`` with this interpreter, under ``mpiexec -n ranks`` for more than one rank."""
     base = [*lamina_command(), "run"]
-    return base if ranks <= 1 else [mpiexec_command(), "-n", str(ranks), *base]
+    return base if ranks <= 1 else mpiexec_command(mpiexec_launcher(), ranks, base)
 
 
 def _describe(entry: dict) -> str:
-    return " ".join(f"{k}={_fmt(v)}" for k, v in entry.get("params", {}).items())
+    """A case's parameters on one line: ``key=value ...``."""
+    return " ".join(f"{k}={fmt_value(v)}" for k, v in entry.get("params", {}).items())
+
+
+def _todo(sweep_dir: Path, entries: list[dict], dry_run: bool) -> list[dict]:
+    """The cases that are not done; a done case's stale RUNNING file is tidied (unless dry_run)."""
+    todo = []
+    for e in entries:
+        run = sweep_dir / e["run_folder"]
+        if folder_status(run) != "done":
+            todo.append(e)
+        elif (run / RUNNING).exists() and not dry_run:
+            _tidy(run)
+    return todo
 
 
 def run_local(
@@ -32,13 +52,7 @@ def run_local(
     """Run the cases that are not done, ``jobs`` at a time; return the exit code."""
     sweep_dir = Path(sweep_dir)
     entries = manifest["cases"]
-    todo = []
-    for e in entries:
-        run = sweep_dir / e["run_folder"]
-        if io.folder_status(run) != "done":
-            todo.append(e)
-        elif (run / RUNNING).exists() and not dry_run:
-            _tidy(run)
+    todo = _todo(sweep_dir, entries, dry_run)
     n_done = len(entries) - len(todo)
     log.info(
         "sweep '%s': %d cases, %d done, %d to run (%d at a time)",
@@ -55,10 +69,28 @@ def run_local(
         return EXIT_OK
     if not todo:
         return EXIT_OK
+    counts = {"done": 0, "failed": 0, "interrupted": 0, "skipped-done": 0, "skipped-running": 0}
+    if not _run_all(sweep_dir, todo, jobs, ranks, counts):
+        return EXIT_INTERRUPTED
+    st = [case_state(sweep_dir / e["run_folder"]) for e in entries]
+    n_done, n_failed = st.count("done"), st.count("failed")
+    log.info(
+        "sweep '%s': %d/%d done, %d failed (%d run here, %d by another process)",
+        manifest.get("sweep"),
+        n_done,
+        len(entries),
+        n_failed,
+        counts["done"] + counts["failed"],
+        counts["skipped-done"],
+    )
+    return EXIT_OK if n_done == len(entries) else EXIT_FAILED
+
+
+def _run_all(sweep_dir: Path, todo: list[dict], jobs: int, ranks: int, counts: dict) -> bool:
+    """Run ``todo``, ``jobs`` at a time, counting the outcomes in ``counts``; False when
+    interrupted (Ctrl-C: the running cases get SIGTERM)."""
     stop = threading.Event()
     procs: dict[str, subprocess.Popen] = {}
-    counts = {"done": 0, "failed": 0, "interrupted": 0, "skipped-done": 0, "skipped-running": 0}
-    k = 0
 
     def work(e):
         if stop.is_set():
@@ -76,32 +108,10 @@ def run_local(
 
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="lamina-case")
     queue = todo
+    k = 0
     try:
         while queue:
-            held = []
-            futures = {pool.submit(work, e) for e in queue}
-            while futures:
-                finished, futures = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    e, a = fut.result()
-                    if a.state == "skipped-running":
-                        held.append(e)
-                        continue
-                    counts[a.state] += 1
-                    k += 1
-                    extra = f" ({a.seconds:.1f} s)" if a.seconds else ""
-                    why = f": {a.reason}" if a.state == "failed" else ""
-                    log.info(
-                        "[%d/%d] %-12s case %d %s %s%s%s",
-                        k,
-                        len(todo),
-                        a.state,
-                        e["id"],
-                        e["hash"],
-                        _describe(e),
-                        extra,
-                        why,
-                    )
+            held, k = _run_queue(pool, work, queue, len(todo), counts, k)
             # Cases held by another executor: wait until it lets go of them, then take up the
             # ones it did not finish (it may have died); it never runs twice at once.
             if held:
@@ -119,17 +129,37 @@ def run_local(
             except ProcessLookupError:
                 pass
         pool.shutdown(wait=True, cancel_futures=True)
-        return 130
+        return False
     pool.shutdown(wait=True)
-    st = [case_state(sweep_dir / e["run_folder"]) for e in entries]
-    n_done, n_failed = st.count("done"), st.count("failed")
-    log.info(
-        "sweep '%s': %d/%d done, %d failed (%d run here, %d by another process)",
-        manifest.get("sweep"),
-        n_done,
-        len(entries),
-        n_failed,
-        counts["done"] + counts["failed"],
-        counts["skipped-done"],
-    )
-    return EXIT_OK if n_done == len(entries) else EXIT_FAILED
+    return True
+
+
+def _run_queue(pool, work, queue: list[dict], n_todo: int, counts: dict,
+               k: int) -> tuple[list[dict], int]:
+    """Submit ``queue`` to ``pool`` and log each attempt as it ends (``k``: attempts logged so
+    far). Returns the cases another executor held, and the new ``k``."""
+    held = []
+    futures = {pool.submit(work, e) for e in queue}
+    while futures:
+        finished, futures = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            e, a = fut.result()
+            if a.state == "skipped-running":
+                held.append(e)
+                continue
+            counts[a.state] += 1
+            k += 1
+            extra = f" ({a.seconds:.1f} s)" if a.seconds else ""
+            why = f": {a.reason}" if a.state == "failed" else ""
+            log.info(
+                "[%d/%d] %-12s case %d %s %s%s%s",
+                k,
+                n_todo,
+                a.state,
+                e["id"],
+                e["hash"],
+                _describe(e),
+                extra,
+                why,
+            )
+    return held, k

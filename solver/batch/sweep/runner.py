@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,11 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from solver.output import io
+from solver.output.runfolder import FAILED, RunFolder, folder_status
 from solver.errors import EXIT_CHECKPOINTED, InputError
 from solver.batch.sweep._common import _now
+from solver.batch import mpi
 from solver.batch.sweep.claims import claim
-from solver._paths import REPO_ROOT
 
 
 def lamina_command() -> list[str]:
@@ -30,15 +29,16 @@ def lamina_command() -> list[str]:
     return [sys.executable, "-m", "solver"]
 
 
-def mpiexec_command() -> str:
-    """The MPI launcher next to this interpreter (the wheel's), else ``mpiexec`` on PATH."""
-    local = Path(sys.executable).parent / "mpiexec"
-    if local.is_file() and os.access(local, os.X_OK):
-        return str(local)
-    found = shutil.which("mpiexec")
-    if found is None:
+def mpiexec_launcher() -> list[str]:
+    """The MPI launcher of a case (:func:`solver.batch.mpi.find_mpiexec`).
+
+    Raises:
+        InputError: none found.
+    """
+    launcher = mpi.find_mpiexec()
+    if not launcher:
         raise InputError("--ranks > 1: no mpiexec next to Python or on PATH")
-    return found
+    return launcher
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -56,19 +56,10 @@ def thread_env(jobs: int, ranks: int) -> dict[str, str]:
 
 
 def child_env(extra: dict | None = None) -> dict[str, str]:
-    """The environment for a case process: this one without an enclosing MPI job's PMI variables."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("PMI_", "PMIX_", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", "OMPI_COMM_WORLD")
-        )
-    }
-    pkg_parent = str(REPO_ROOT)
-    if lamina_command()[0] == sys.executable:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [pkg_parent, env.get("PYTHONPATH")]))
-    env.update(extra or {})
-    return env
+    """The environment for a case process: this one without an enclosing MPI job's launcher
+    variables (:func:`solver.batch.mpi.child_env`), the repository on PYTHONPATH when lamina is
+    started as ``python -m solver``, then ``extra``."""
+    return mpi.child_env(pythonpath=lamina_command()[0] == sys.executable, extra=extra)
 
 
 def _failure_reason(log_path: Path, offset: int, rc: int) -> str:
@@ -153,7 +144,7 @@ def run_one(
     sweep_dir = Path(sweep_dir)
     run = sweep_dir / "runs" / hash_
     case_file = sweep_dir / "cases" / f"{hash_}.toml"
-    if io.folder_status(run) == "done":
+    if folder_status(run) == "done":
         return Attempt(hash_, "skipped-done")
     if not case_file.is_file():
         raise InputError(f"case file '{case_file}': not found (run 'lamina sweep' to expand again)")
@@ -161,73 +152,90 @@ def run_one(
     if c is None:
         return Attempt(hash_, "skipped-running")
     try:
-        if io.folder_status(run) == "done":  # finished by someone else meanwhile
+        if folder_status(run) == "done":  # finished by someone else meanwhile
             return Attempt(hash_, "skipped-done")
         if stop is not None and stop.is_set():
             return Attempt(hash_, "interrupted")
         logs = sweep_dir / "logs"
         logs.mkdir(exist_ok=True)
         log_path = logs / f"{hash_}.log"
-        cmd = [
-            *launch,
-            os.path.join("cases", f"{hash_}.toml"),
-            "--out",
-            os.path.join("runs", hash_),
-        ]
         t0 = time.perf_counter()
-        with open(log_path, "ab") as logf:
-            offset = logf.tell()
-            logf.write(
-                f"# lamina sweep [{executor}] {_now()} host {socket.gethostname()}: "
-                f"{shlex.join(cmd)}\n".encode()
-            )
-            logf.flush()
-            fds = (c.fd,)
-            proc = subprocess.Popen(
-                cmd,
-                cwd=sweep_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=logf,
-                stderr=subprocess.STDOUT,
-                pass_fds=fds,
-                env=child_env(env),
-            )
-            if procs is not None:
-                procs[hash_] = proc
-            if relay is not None:
-                relay.started(proc)
-            c.write_info(
-                {
-                    "host": socket.gethostname(),
-                    "pid": proc.pid,
-                    "executor": executor,
-                    "executor_pid": os.getpid(),
-                    "started": _now(),
-                    **(extra_info or {}),
-                }
-            )
-            rc = proc.wait()
-            if procs is not None:
-                procs.pop(hash_, None)
+        rc, offset = _launch(sweep_dir, hash_, launch, c, log_path, executor=executor,
+                             extra_info=extra_info, procs=procs, relay=relay, env=env)
         seconds = time.perf_counter() - t0
-        st = io.folder_status(run)
-        if st == "done":
-            return Attempt(hash_, "done", seconds)
-        if stop is not None and stop.is_set() and rc != 0:
-            return Attempt(hash_, "interrupted", seconds)
-        if rc == EXIT_CHECKPOINTED:
-            # stopped with a checkpoint (signal or wall budget): continued by the next run
-            return Attempt(hash_, "interrupted", seconds, "checkpointed")
-        if st == "failed":
-            try:
-                reason = json.loads((run / io.FAILED).read_text()).get("reason", "")
-            except (OSError, ValueError):
-                reason = ""
-            return Attempt(hash_, "failed", seconds, reason)
-        reason = _failure_reason(log_path, offset, rc)
-        if rc == 0:
-            reason = f"exited without DONE ({reason})"
-        io.RunFolder(run).fail(reason, stage="")
-        return Attempt(hash_, "failed", seconds, reason)
+        return _outcome(run, hash_, rc, seconds, log_path, offset, stop)
     finally:
         c.release(remove=True)
+
+
+def _launch(sweep_dir: Path, hash_: str, launch: list[str], c, log_path: Path, *, executor: str,
+            extra_info: dict | None, procs: dict | None, relay: SignalRelay | None,
+            env: dict | None) -> tuple[int, int]:
+    """Run the case process to its end, its output appended to ``log_path``; the claim ``c``
+    records who runs it. Returns (exit code, offset of this attempt in the log)."""
+    cmd = [
+        *launch,
+        os.path.join("cases", f"{hash_}.toml"),
+        "--out",
+        os.path.join("runs", hash_),
+    ]
+    with open(log_path, "ab") as logf:
+        offset = logf.tell()
+        logf.write(
+            f"# lamina sweep [{executor}] {_now()} host {socket.gethostname()}: "
+            f"{shlex.join(cmd)}\n".encode()
+        )
+        logf.flush()
+        fds = (c.fd,)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=sweep_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            pass_fds=fds,
+            env=child_env(env),
+        )
+        if procs is not None:
+            procs[hash_] = proc
+        if relay is not None:
+            relay.started(proc)
+        c.write_info(
+            {
+                "host": socket.gethostname(),
+                "pid": proc.pid,
+                "executor": executor,
+                "executor_pid": os.getpid(),
+                "started": _now(),
+                **(extra_info or {}),
+            }
+        )
+        rc = proc.wait()
+        if procs is not None:
+            procs.pop(hash_, None)
+    return rc, offset
+
+
+def _outcome(run: Path, hash_: str, rc: int, seconds: float, log_path: Path, offset: int,
+             stop: threading.Event | None) -> Attempt:
+    """The attempt as the run folder and the exit code tell it; FAILED written for a case that
+    ended without DONE or FAILED (unless the executor was stopped)."""
+    st = folder_status(run)
+    if st == "done":
+        return Attempt(hash_, "done", seconds)
+    if stop is not None and stop.is_set() and rc != 0:
+        return Attempt(hash_, "interrupted", seconds)
+    if rc == EXIT_CHECKPOINTED:
+        # stopped with a checkpoint (signal or wall budget): continued by the next run
+        return Attempt(hash_, "interrupted", seconds, "checkpointed")
+    if st == "failed":
+        try:
+            reason = json.loads((run / FAILED).read_text()).get("reason", "")
+        except (OSError, ValueError):
+            reason = ""
+        return Attempt(hash_, "failed", seconds, reason)
+    reason = _failure_reason(log_path, offset, rc)
+    if rc == 0:
+        reason = f"exited without DONE ({reason})"
+    RunFolder(run).fail(reason, stage="")
+    return Attempt(hash_, "failed", seconds, reason)

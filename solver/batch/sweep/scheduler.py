@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from solver.output import io
+from solver.output.runfolder import atomic_write_bytes, dumps_json
 from solver.errors import InputError, SolveError
 from solver.batch.sweep._common import HPC_DIR, _now
 from solver.batch.sweep.runner import lamina_command
@@ -99,62 +99,73 @@ def _script_jobs(sweep_dir: Path, opts: dict, scheduler: str, todo: list[dict],
 
 def _write_script(path: Path, text: str, vals: dict, tpath: Path) -> Path:
     """The filled template, written atomically and made executable."""
-    io.atomic_write_bytes(path, fill_template(text, vals, str(tpath)).encode())
+    atomic_write_bytes(path, fill_template(text, vals, str(tpath)).encode())
     path.chmod(0o755)
     return path
+
+
+def _write_arrays(scheduler: str, jobs, sweep_dir: Path, manifest: dict, opts: dict,
+                  todo: list[dict], ranks: int | None) -> list[dict]:
+    """Fill the template of ``scheduler`` for every job ``jobs(sweep_dir, manifest, opts, r,
+    entries)`` yields per rank count ``r`` (as (file name, placeholder values, record)); write
+    the scripts and return their records, each with its ``script`` path first."""
+    sweep_dir = Path(sweep_dir)
+    tpath, text, out_dir, groups = _script_jobs(sweep_dir, opts, scheduler, todo, ranks)
+    scripts = []
+    for r, entries in groups.items():
+        for name, vals, record in jobs(sweep_dir, manifest, opts, r, entries):
+            path = _write_script(out_dir / name, text, vals, tpath)
+            scripts.append({"script": str(path), **record})
+    return scripts
+
+
+def _slurm_jobs(sweep_dir: Path, manifest: dict, opts: dict, r: int, entries: list[dict]):
+    """The SLURM arrays of the cases on ``r`` ranks: one per ``max_array_size`` chunk."""
+    size = opts["max_array_size"]
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
+    for j, chunk in enumerate(chunks):
+        vals = _common_values(
+            sweep_dir,
+            manifest,
+            opts,
+            r,
+            chunk,
+            f"srun --mpi=pmi2 -n {r} -c {opts['cpus_per_task']}",
+        )
+        par = min(opts["max_parallel"], len(chunk))
+        vals.update(
+            {
+                "SBATCH_ACCOUNT": f"#SBATCH --account={opts['account']}"
+                if opts["account"]
+                else None,
+                "SBATCH_PARTITION": (
+                    f"#SBATCH --partition={opts['partition']}" if opts["partition"] else None
+                ),
+                "SBATCH_QOS": f"#SBATCH --qos={opts['qos']}" if opts["qos"] else None,
+                "TIME": opts["time"],
+                "CPUS_PER_TASK": str(opts["cpus_per_task"]),
+                "ARRAY": f"0-{len(chunk) - 1}%{par}",
+                "SIGNAL_BEFORE_S": str(opts["signal_before_s"])
+                if opts["signal_before_s"]
+                else None,
+                "SBATCH_EXTRA": "\n".join(f"#SBATCH {x}" for x in opts["extra"]) or None,
+            }
+        )
+        name = f"array-r{r}" + (f"-{j}" if len(chunks) > 1 else "") + ".sh"
+        yield name, vals, {
+            "ranks": r,
+            "n": len(chunk),
+            "chunk": j,
+            "ids": [e["id"] for e in chunk],
+            "name": manifest.get("sweep", "sweep"),
+        }
 
 
 def write_slurm_scripts(
     sweep_dir: Path, manifest: dict, opts: dict, todo: list[dict], ranks: int | None = None
 ) -> list[dict]:
     """One array script per rank count (and per ``max_array_size`` chunk); return their records."""
-    sweep_dir = Path(sweep_dir)
-    tpath, text, out_dir, groups = _script_jobs(sweep_dir, opts, "slurm", todo, ranks)
-    scripts = []
-    for r, entries in groups.items():
-        size = opts["max_array_size"]
-        chunks = [entries[i : i + size] for i in range(0, len(entries), size)]
-        for j, chunk in enumerate(chunks):
-            vals = _common_values(
-                sweep_dir,
-                manifest,
-                opts,
-                r,
-                chunk,
-                f"srun --mpi=pmi2 -n {r} -c {opts['cpus_per_task']}",
-            )
-            par = min(opts["max_parallel"], len(chunk))
-            vals.update(
-                {
-                    "SBATCH_ACCOUNT": f"#SBATCH --account={opts['account']}"
-                    if opts["account"]
-                    else None,
-                    "SBATCH_PARTITION": (
-                        f"#SBATCH --partition={opts['partition']}" if opts["partition"] else None
-                    ),
-                    "SBATCH_QOS": f"#SBATCH --qos={opts['qos']}" if opts["qos"] else None,
-                    "TIME": opts["time"],
-                    "CPUS_PER_TASK": str(opts["cpus_per_task"]),
-                    "ARRAY": f"0-{len(chunk) - 1}%{par}",
-                    "SIGNAL_BEFORE_S": str(opts["signal_before_s"])
-                    if opts["signal_before_s"]
-                    else None,
-                    "SBATCH_EXTRA": "\n".join(f"#SBATCH {x}" for x in opts["extra"]) or None,
-                }
-            )
-            name = f"array-r{r}" + (f"-{j}" if len(chunks) > 1 else "") + ".sh"
-            path = _write_script(out_dir / name, text, vals, tpath)
-            scripts.append(
-                {
-                    "script": str(path),
-                    "ranks": r,
-                    "n": len(chunk),
-                    "chunk": j,
-                    "ids": [e["id"] for e in chunk],
-                    "name": manifest.get("sweep", "sweep"),
-                }
-            )
-    return scripts
+    return _write_arrays("slurm", _slurm_jobs, sweep_dir, manifest, opts, todo, ranks)
 
 
 def _sbatch_commands(sweep_dir: Path, scripts: list[dict], opts: dict) -> list[dict]:
@@ -235,32 +246,29 @@ def submit_slurm(
         old = json.loads(record.read_text())
     except (OSError, ValueError):
         old = []
-    io.atomic_write_bytes(record, io.dumps_json(old + calls).encode())
+    atomic_write_bytes(record, dumps_json(old + calls).encode())
     return calls
+
+
+def _pbs_jobs(sweep_dir: Path, manifest: dict, opts: dict, r: int, chunk: list[dict]):
+    """The one PBS array of the cases on ``r`` ranks."""
+    vals = _common_values(sweep_dir, manifest, opts, r, chunk, opts["mpiexec"].format(ranks=r))
+    par = min(opts["max_parallel"], len(chunk))
+    vals.update(
+        {
+            "PBS_ACCOUNT": f"#PBS -A {opts['account']}" if opts["account"] else None,
+            "PBS_QUEUE": f"#PBS -q {opts['queue']}" if opts["queue"] else None,
+            "WALLTIME": opts["walltime"],
+            # PBS arrays need at least two subjobs; a single case runs as a plain job (index 0)
+            "ARRAY": f"0-{len(chunk) - 1}%{par}" if len(chunk) > 1 else None,
+            "PBS_EXTRA": "\n".join(f"#PBS {x}" for x in opts["extra"]) or None,
+        }
+    )
+    yield f"array-r{r}.sh", vals, {"ranks": r, "n": len(chunk), "ids": [e["id"] for e in chunk]}
 
 
 def write_pbs_scripts(
     sweep_dir: Path, manifest: dict, opts: dict, todo: list[dict], ranks: int | None = None
 ) -> list[dict]:
     """PBS Pro / OpenPBS array scripts (``#PBS -J``), one per rank count; written, not submitted."""
-    sweep_dir = Path(sweep_dir)
-    tpath, text, out_dir, groups = _script_jobs(sweep_dir, opts, "pbs", todo, ranks)
-    scripts = []
-    for r, chunk in groups.items():
-        vals = _common_values(sweep_dir, manifest, opts, r, chunk, opts["mpiexec"].format(ranks=r))
-        par = min(opts["max_parallel"], len(chunk))
-        vals.update(
-            {
-                "PBS_ACCOUNT": f"#PBS -A {opts['account']}" if opts["account"] else None,
-                "PBS_QUEUE": f"#PBS -q {opts['queue']}" if opts["queue"] else None,
-                "WALLTIME": opts["walltime"],
-                # PBS arrays need at least two subjobs; a single case runs as a plain job (index 0)
-                "ARRAY": f"0-{len(chunk) - 1}%{par}" if len(chunk) > 1 else None,
-                "PBS_EXTRA": "\n".join(f"#PBS {x}" for x in opts["extra"]) or None,
-            }
-        )
-        path = _write_script(out_dir / f"array-r{r}.sh", text, vals, tpath)
-        scripts.append(
-            {"script": str(path), "ranks": r, "n": len(chunk), "ids": [e["id"] for e in chunk]}
-        )
-    return scripts
+    return _write_arrays("pbs", _pbs_jobs, sweep_dir, manifest, opts, todo, ranks)

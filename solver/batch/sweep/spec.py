@@ -5,14 +5,19 @@ from __future__ import annotations
 import copy
 import difflib
 import math
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from solver.case import config as cfgmod
+from solver.checks import fmt_value
 from solver.errors import InputError
-from solver.batch.sweep._common import MANIFEST, MODES, RANKS_KEY, _case_leaves, _case_sections, _check_value, _fmt, _is_int, _is_num, _number_type, _unknown_keys
+from solver.batch.sweep._common import (MANIFEST, MODES, RANKS_KEY, _case_leaves, _case_sections,
+                                        _check_value, _is_int, _is_num, _number_type,
+                                        _unknown_keys)
+from solver.batch.sweep.options import executor_options
 
 
 @dataclass(frozen=True)
@@ -78,137 +83,16 @@ class CaseSpec:
         }
 
 
-# Executor option tables: name -> (default, check(value) -> normalised value, or ValueError(msg))
-def _opt_str(v):
-    if not isinstance(v, str) or not v.strip() or "\n" in v:
-        raise ValueError("must be a non-empty one-line string")
-    return v
-
-
-def _opt_pos_int(v):
-    if not _is_int(v) or v < 1:
-        raise ValueError("must be an integer >= 1")
-    return v
-
-
-def _opt_nonneg_int(v):
-    if not _is_int(v) or v < 0 or v > 65535:
-        raise ValueError("must be an integer in [0, 65535]")
-    return v
-
-
-def _opt_bool(v):
-    if not isinstance(v, bool):
-        raise ValueError("must be true or false")
-    return v
-
-
-def _opt_str_list(v):
-    if not isinstance(v, list) or not all(isinstance(x, str) and "\n" not in x for x in v):
-        raise ValueError("must be a list of one-line strings")
-    return list(v)
-
-
-_SLURM_TIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
-
-
-def slurm_seconds(t: str) -> int:
-    """Seconds of a SLURM time: ``M``, ``M:S``, ``H:M:S``, ``D-H``, ``D-H:M``, ``D-H:M:S``."""
-    m = _SLURM_TIME.match(t.strip()) if isinstance(t, str) else None
-    if not m:
-        raise ValueError("must be a SLURM time: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]")
-    d, a, b, c = m.groups()
-    if d is not None:  # D-H[:M[:S]]
-        return int(d) * 86400 + int(a) * 3600 + int(b or 0) * 60 + int(c or 0)
-    if c is not None:
-        return int(a) * 3600 + int(b) * 60 + int(c)
-    if b is not None:
-        return int(a) * 60 + int(b)
-    return int(a) * 60
-
-
-def _opt_time(v):
-    if not isinstance(v, str) or slurm_seconds(v) <= 0:
-        raise ValueError('must be a positive SLURM time string such as "00:30:00"')
-    return v
-
-
-def _opt_path(v):
-    if not isinstance(v, str) or not v:
-        raise ValueError("must be a path")
-    return v
-
-
-SLURM_OPTIONS = {
-    "account": (None, _opt_str),
-    "partition": (None, _opt_str),
-    "qos": (None, _opt_str),
-    "time": ("01:00:00", _opt_time),
-    "ranks": (1, _opt_pos_int),  # default MPI ranks per case (a `ranks` axis overrides)
-    "cpus_per_task": (1, _opt_pos_int),
-    "max_parallel": (8, _opt_pos_int),  # --array=...%K
-    "max_array_size": (1001, _opt_pos_int),  # the site's MaxArraySize; larger sweeps are chunked
-    "modules": ([], _opt_str_list),  # `module load` each
-    "setup": ([], _opt_str_list),  # shell lines run before the case (e.g. source an env)
-    "signal_before_s": (120, _opt_nonneg_int),  # --signal=B:USR1@T, forwarded to the task; 0: off
-    "extra": ([], _opt_str_list),  # more #SBATCH options, e.g. "--mem=4G"
-    # A warm JIT/numba cache copied into each task's job-local cache (default SWEEP_DIR/cache);
-    # with warm_cache, one one-rank task runs first and fills it, the arrays wait for it.
-    "cache_seed": (None, _opt_path),
-    "warm_cache": (True, _opt_bool),
-    "template": (None, _opt_path),  # a site template instead of hpc/slurm_array.sh.in
-}
-PBS_OPTIONS = {
-    "account": (None, _opt_str),
-    "queue": (None, _opt_str),
-    "walltime": ("01:00:00", _opt_time),
-    "ranks": (1, _opt_pos_int),
-    "max_parallel": (8, _opt_pos_int),
-    "modules": ([], _opt_str_list),
-    "setup": ([], _opt_str_list),
-    "extra": ([], _opt_str_list),  # more #PBS options, e.g. "-l mem=4gb"
-    "mpiexec": ("mpiexec -n {ranks}", _opt_str),
-    "cache_seed": (None, _opt_path),
-    "template": (None, _opt_path),
-}
-
-
-def _options(table, spec: dict, where: str) -> dict:
-    if table is None:
-        table = {}
-    if not isinstance(table, dict):
-        raise InputError(f"{where} = {_fmt(table)}: must be a table ([{where}])")
-    _unknown_keys(table, spec, where)
-    out = {}
-    for k, (default, check) in spec.items():
-        if k not in table:
-            out[k] = copy.deepcopy(default)
-            continue
-        try:
-            out[k] = check(table[k])
-        except ValueError as e:
-            raise InputError(f"{where}.{k} = {_fmt(table[k])}: {e}") from None
-    if where == "slurm" and out["signal_before_s"] >= slurm_seconds(out["time"]):
-        raise InputError(
-            f"slurm.signal_before_s = {out['signal_before_s']}: must be shorter than "
-            f"slurm.time = {out['time']!r}"
-        )
-    return out
-
-
 AXIS_KEYS = ("key", "values", "linspace", "logspace", "range", "bounds", "scale", "group")
 _SOURCES = ("values", "linspace", "logspace", "range", "bounds")
 
 
-def _parse_axis(i: int, t, mode: str) -> Axis:
-    where = f"sweep.axis[{i}]"
-    if not isinstance(t, dict):
-        raise InputError(f"{where} = {_fmt(t)}: must be a table ([[sweep.axis]])")
-    _unknown_keys(t, AXIS_KEYS, where)
+def _axis_key(t: dict, where: str) -> str:
+    """The axis's ``key``: a leaf of the case tree or ``ranks``."""
     key = t.get("key")
     if not isinstance(key, str):
         raise InputError(
-            f"{where}.key = {_fmt(key) if key is not None else '(not set)'}: "
+            f"{where}.key = {fmt_value(key)}: "
             'must be a dotted case key such as "surface.rms_height"'
         )
     leaves = _case_leaves()
@@ -223,6 +107,11 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
             f"did you mean '{close[0]}'?" if close else "a dotted case key such as 'surface.hurst'"
         )
         raise InputError(f"{where}.key = {key!r}: unknown case key; {hint}")
+    return key
+
+
+def _axis_source(t: dict, where: str, key: str) -> str:
+    """Which one of :data:`_SOURCES` gives the axis's values."""
     given = [s for s in _SOURCES if s in t]
     if len(given) != 1:
         raise InputError(
@@ -230,97 +119,130 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
             + ", ".join(_SOURCES)
             + (f" (got {', '.join(given)})" if given else "")
         )
-    src = given[0]
-    raw = t[src]
+    return given[0]
+
+
+def _axis_group(t: dict, where: str, mode: str) -> str | None:
+    """The axis's ``group`` (axes of one group are zipped inside mode = 'product'), or None."""
     group = t.get("group")
     if group is not None:
         if not isinstance(group, str) or not group:
-            raise InputError(f"{where}.group = {_fmt(group)}: must be a non-empty string")
+            raise InputError(f"{where}.group = {fmt_value(group)}: must be a non-empty string")
         if mode != "product":
             raise InputError(
                 f"{where}.group = {group!r}: groups zip axes inside mode = 'product'; "
                 f"mode is {mode!r}"
             )
+    return group
+
+
+def _bounds_axis(i: int, where: str, key: str, raw, scale, mode: str) -> Axis:
+    """A continuous lhs axis from ``bounds = [lo, hi]`` on a ``scale`` (linear or log)."""
+    if mode != "lhs":
+        raise InputError(
+            f"{where}.bounds: only with mode = 'lhs' (use values, linspace, logspace or range)"
+        )
+    if scale not in ("linear", "log"):
+        raise InputError(f"{where}.scale = {fmt_value(scale)}: must be 'linear' or 'log'")
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 2
+        or not all(_is_num(x) for x in raw)
+        or not all(math.isfinite(x) for x in raw)
+        or not raw[0] < raw[1]
+    ):
+        raise InputError(
+            f"{where}.bounds = {fmt_value(raw)}: must be [lo, hi], finite numbers, lo < hi"
+        )
+    if scale == "log" and raw[0] <= 0:
+        raise InputError(f"{where}.bounds = {fmt_value(raw)}: log scale needs lo > 0")
+    tp = _number_type(_case_leaves()[key][1]) if key != RANKS_KEY else int
+    if tp is None:
+        raise InputError(f"{where}.bounds: {key} is not a number; use values")
+    integer = tp is int
+    if integer and not all(_is_int(x) for x in raw):
+        raise InputError(
+            f"{where}.bounds = {fmt_value(raw)}: {key} is an integer; give integer bounds"
+        )
+    for b in raw:
+        _check_value(key, b, where)
+    return Axis(i, key, (), None, (raw[0], raw[1]), scale, integer)
+
+
+def _spaced_values(where: str, src: str, raw) -> list:
+    """The values of ``linspace``/``logspace = [a, b, n]`` (SI values, n points)."""
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 3
+        or not _is_num(raw[0])
+        or not _is_num(raw[1])
+        or not _is_int(raw[2])
+        or not all(math.isfinite(x) for x in raw[:2])
+    ):
+        raise InputError(
+            f"{where}.{src} = {fmt_value(raw)}: must be [a, b, n] with numbers a, b and an "
+            "integer n"
+        )
+    a, b, n = raw
+    if n < 0:
+        raise InputError(f"{where}.{src} = {fmt_value(raw)}: n must be >= 1")
+    if src == "logspace":
+        if a <= 0 or b <= 0:
+            raise InputError(
+                f"{where}.logspace = {fmt_value(raw)}: a and b must be > 0 (SI values)"
+            )
+        return [float(x) for x in np.geomspace(a, b, n)] if n else []
+    return [float(x) for x in np.linspace(a, b, n)]
+
+
+def _listed_values(where: str, key: str, src: str, raw) -> list:
+    """The values of a discrete axis: ``values``, ``linspace``, ``logspace`` or ``range``
+    (integers, stop excluded); at least one."""
+    if src == "values":
+        if not isinstance(raw, list):
+            raise InputError(f"{where}.values = {fmt_value(raw)}: must be a list")
+        values = list(raw)
+    elif src in ("linspace", "logspace"):
+        values = _spaced_values(where, src, raw)
+    else:  # range
+        if not isinstance(raw, list) or len(raw) not in (2, 3) or not all(_is_int(x) for x in raw):
+            raise InputError(
+                f"{where}.range = {fmt_value(raw)}: must be [start, stop] or "
+                "[start, stop, step], integers (stop excluded)"
+            )
+        if len(raw) == 3 and raw[2] == 0:
+            raise InputError(f"{where}.range = {fmt_value(raw)}: step must not be 0")
+        values = list(range(*raw))
+    if not values:
+        raise InputError(
+            f"{where}.{src} = {fmt_value(raw)}: empty axis for '{key}'; give at least one value"
+        )
+    return values
+
+
+def _parse_axis(i: int, t, mode: str) -> Axis:
+    """``sweep.axis[i]`` checked: its key, exactly one source of values, its group and values."""
+    where = f"sweep.axis[{i}]"
+    if not isinstance(t, dict):
+        raise InputError(f"{where} = {fmt_value(t)}: must be a table ([[sweep.axis]])")
+    _unknown_keys(t, AXIS_KEYS, where)
+    key = _axis_key(t, where)
+    src = _axis_source(t, where, key)
+    raw = t[src]
+    group = _axis_group(t, where, mode)
     scale = t.get("scale", "linear")
     if "scale" in t and src != "bounds":
         raise InputError(f"{where}.scale: only with bounds (mode = 'lhs')")
     if src == "bounds":
-        if mode != "lhs":
-            raise InputError(
-                f"{where}.bounds: only with mode = 'lhs' (use values, linspace, logspace or range)"
-            )
-        if scale not in ("linear", "log"):
-            raise InputError(f"{where}.scale = {_fmt(scale)}: must be 'linear' or 'log'")
-        if (
-            not isinstance(raw, list)
-            or len(raw) != 2
-            or not all(_is_num(x) for x in raw)
-            or not all(math.isfinite(x) for x in raw)
-            or not raw[0] < raw[1]
-        ):
-            raise InputError(
-                f"{where}.bounds = {_fmt(raw)}: must be [lo, hi], finite numbers, lo < hi"
-            )
-        if scale == "log" and raw[0] <= 0:
-            raise InputError(f"{where}.bounds = {_fmt(raw)}: log scale needs lo > 0")
-        tp = _number_type(leaves[key][1]) if key != RANKS_KEY else int
-        if tp is None:
-            raise InputError(f"{where}.bounds: {key} is not a number; use values")
-        integer = tp is int
-        if integer and not all(_is_int(x) for x in raw):
-            raise InputError(
-                f"{where}.bounds = {_fmt(raw)}: {key} is an integer; give integer bounds"
-            )
-        for b in raw:
-            _check_value(key, b, where)
-        return Axis(i, key, (), None, (raw[0], raw[1]), scale, integer)
-    if src == "values":
-        if not isinstance(raw, list):
-            raise InputError(f"{where}.values = {_fmt(raw)}: must be a list")
-        values = list(raw)
-    elif src in ("linspace", "logspace"):
-        if (
-            not isinstance(raw, list)
-            or len(raw) != 3
-            or not _is_num(raw[0])
-            or not _is_num(raw[1])
-            or not _is_int(raw[2])
-            or not all(math.isfinite(x) for x in raw[:2])
-        ):
-            raise InputError(
-                f"{where}.{src} = {_fmt(raw)}: must be [a, b, n] with numbers a, b and an integer n"
-            )
-        a, b, n = raw
-        if n < 0:
-            raise InputError(f"{where}.{src} = {_fmt(raw)}: n must be >= 1")
-        import numpy as np
-
-        if src == "logspace":
-            if a <= 0 or b <= 0:
-                raise InputError(f"{where}.logspace = {_fmt(raw)}: a and b must be > 0 (SI values)")
-            values = [float(x) for x in np.geomspace(a, b, n)] if n else []
-        else:
-            values = [float(x) for x in np.linspace(a, b, n)]
-    else:  # range
-        if not isinstance(raw, list) or len(raw) not in (2, 3) or not all(_is_int(x) for x in raw):
-            raise InputError(
-                f"{where}.range = {_fmt(raw)}: must be [start, stop] or "
-                "[start, stop, step], integers (stop excluded)"
-            )
-        if len(raw) == 3 and raw[2] == 0:
-            raise InputError(f"{where}.range = {_fmt(raw)}: step must not be 0")
-        values = list(range(*raw))
-    if not values:
-        raise InputError(
-            f"{where}.{src} = {_fmt(raw)}: empty axis for '{key}'; give at least one value"
-        )
+        return _bounds_axis(i, where, key, raw, scale, mode)
+    values = _listed_values(where, key, src, raw)
     for v in values:
         _check_value(key, v, where)
     if mode == "product" and group is None:  # zipped axes may repeat values
         for j, v in enumerate(values):
             if v in values[:j]:
                 raise InputError(
-                    f"{where} {key} = {_fmt(v)}: value given twice (would be the same case)"
+                    f"{where} {key} = {fmt_value(v)}: value given twice (would be the same case)"
                 )
     return Axis(i, key, tuple(values), group, None, "linear", False)
 
@@ -329,25 +251,16 @@ SWEEP_KEYS = ("name", "mode", "samples", "seed", "axis")
 TOP_KEYS = ("sweep", "base", "slurm", "pbs")
 
 
-def parse_sweep(
-    data: dict, *, base_dir: Path, source: Path | None = None, text: str | None = None
-) -> Sweep:
-    """Check a sweep table as TOML gives it; every problem is a one-line InputError."""
-    if not isinstance(data, dict):
-        raise InputError("sweep file: must be a TOML table")
-    _unknown_keys(data, TOP_KEYS, "")
-    sw = data.get("sweep")
-    if not isinstance(sw, dict):
-        raise InputError("sweep: missing [sweep] table (name, mode, [[sweep.axis]])")
-    _unknown_keys(sw, SWEEP_KEYS, "sweep")
+def _sweep_header(sw: dict, source: Path | None) -> tuple[str, str, int | None, int | None]:
+    """(name, mode, samples, seed) of the ``[sweep]`` table; samples and seed only for lhs."""
     name = sw.get("name", source.stem if source is not None else "sweep")
     if not isinstance(name, str) or not name.strip() or "/" in name or "\n" in name:
-        raise InputError(f"sweep.name = {_fmt(name)}: must be a non-empty string without '/'")
+        raise InputError(f"sweep.name = {fmt_value(name)}: must be a non-empty string without '/'")
     mode = sw.get("mode", "product")
     if mode not in MODES:
         close = difflib.get_close_matches(str(mode), MODES, 1)
         raise InputError(
-            f"sweep.mode = {_fmt(mode)}: must be one of "
+            f"sweep.mode = {fmt_value(mode)}: must be one of "
             + ", ".join(map(repr, MODES))
             + (f" (did you mean {close[0]!r}?)" if close else "")
         )
@@ -356,22 +269,27 @@ def parse_sweep(
     if mode == "lhs":
         if not _is_int(samples) or samples < 1:
             raise InputError(
-                f"sweep.samples = {_fmt(samples) if samples is not None else '(not set)'}"
+                f"sweep.samples = {fmt_value(samples)}"
                 ": mode = 'lhs' needs an integer number of samples >= 1"
             )
         if seed is None:
             seed = 0
         if not _is_int(seed) or seed < 0:
-            raise InputError(f"sweep.seed = {_fmt(seed)}: must be an integer >= 0")
+            raise InputError(f"sweep.seed = {fmt_value(seed)}: must be an integer >= 0")
     else:
         for k in ("samples", "seed"):
             if k in sw:
                 raise InputError(f"sweep.{k}: only with mode = 'lhs' (mode is {mode!r})")
+    return name, mode, samples, seed
+
+
+def _parse_axes(sw: dict, mode: str) -> list[Axis]:
+    """The ``[[sweep.axis]]`` tables, each key swept once, zipped axes of equal lengths."""
     axes_raw = sw.get("axis")
     if axes_raw is None:
         raise InputError("sweep.axis: no axes; add [[sweep.axis]] tables with key and values")
     if not isinstance(axes_raw, list) or not axes_raw:
-        raise InputError(f"sweep.axis = {_fmt(axes_raw)}: must be [[sweep.axis]] tables")
+        raise InputError(f"sweep.axis = {fmt_value(axes_raw)}: must be [[sweep.axis]] tables")
     axes = []
     seen: dict[str, int] = {}
     for i, t in enumerate(axes_raw):
@@ -399,25 +317,35 @@ def parse_sweep(
                     f"{what} need equal lengths; {members[0].where} "
                     f"({members[0].key}) has {n0}"
                 )
-    # the base case
+    return axes
+
+
+def _read_base_file(spec: str, base_dir: Path) -> tuple[dict, Path]:
+    """``base = "case.toml"``: the case file's table and its folder (relative to ``base_dir``)."""
+    bpath = Path(spec)
+    if not bpath.is_absolute():
+        bpath = base_dir / bpath
+    try:
+        raw = tomllib.loads(bpath.read_text())
+    except FileNotFoundError:
+        raise InputError(f"base = {spec!r}: case file not found ({bpath})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"base = {spec!r}: cannot be read ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"base = {spec!r}: invalid TOML ({e})") from None
+    return raw, bpath.parent
+
+
+def _load_base(data: dict, base_dir: Path) -> dict:
+    """The base case (a ``[base]`` table, a case file path, or none), checked as a case; a
+    relative ``surface.file`` made absolute."""
     if "base" in data and isinstance(data["base"], str):
-        bpath = Path(data["base"])
-        if not bpath.is_absolute():
-            bpath = base_dir / bpath
-        try:
-            raw = tomllib.loads(bpath.read_text())
-        except FileNotFoundError:
-            raise InputError(f"base = {data['base']!r}: case file not found ({bpath})") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"base = {data['base']!r}: cannot be read ({e})") from None
-        except tomllib.TOMLDecodeError as e:
-            raise InputError(f"base = {data['base']!r}: invalid TOML ({e})") from None
-        bdir = bpath.parent
+        raw, bdir = _read_base_file(data["base"], base_dir)
     elif "base" in data:
         raw = data["base"]
         if not isinstance(raw, dict):
             raise InputError(
-                f"base = {_fmt(raw)}: must be a case table ([base]) or a case file path"
+                f"base = {fmt_value(raw)}: must be a case table ([base]) or a case file path"
             )
         raw = copy.deepcopy(raw)
         bdir = base_dir
@@ -434,14 +362,24 @@ def parse_sweep(
         and not Path(surf["file"]).is_absolute()
     ):
         surf["file"] = str((bdir / surf["file"]).resolve())
-    slurm = _options(data["slurm"], SLURM_OPTIONS, "slurm") if "slurm" in data else None
-    pbs = _options(data["pbs"], PBS_OPTIONS, "pbs") if "pbs" in data else None
-    for where, opts in (("slurm", slurm), ("pbs", pbs)):
-        for k in ("template", "cache_seed"):  # paths relative to the sweep file
-            if opts is not None and opts.get(k) and not Path(opts[k]).is_absolute():
-                opts[k] = str((base_dir / opts[k]).resolve())
-        if opts is not None and opts.get("template") and not Path(opts["template"]).is_file():
-            raise InputError(f"{where}.template = {opts['template']!r}: not found")
+    return raw
+
+
+def parse_sweep(
+    data: dict, *, base_dir: Path, source: Path | None = None, text: str | None = None
+) -> Sweep:
+    """Check a sweep table as TOML gives it; every problem is a one-line InputError."""
+    if not isinstance(data, dict):
+        raise InputError("sweep file: must be a TOML table")
+    _unknown_keys(data, TOP_KEYS, "")
+    sw = data.get("sweep")
+    if not isinstance(sw, dict):
+        raise InputError("sweep: missing [sweep] table (name, mode, [[sweep.axis]])")
+    _unknown_keys(sw, SWEEP_KEYS, "sweep")
+    name, mode, samples, seed = _sweep_header(sw, source)
+    axes = _parse_axes(sw, mode)
+    raw = _load_base(data, base_dir)
+    slurm, pbs = executor_options(data, base_dir)
     return Sweep(
         name=name,
         mode=mode,

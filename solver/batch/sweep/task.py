@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from solver.output import io
+from solver.output.runfolder import RunFolder
 from solver.errors import EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_OK, InputError
 from solver.batch.sweep._common import log
 from solver.batch.sweep.runner import SignalRelay, run_one
@@ -55,7 +55,7 @@ def task_main(argv: list[str]) -> int:
     if a.state == "failed" and received:
         run = sweep_dir / "runs" / args.hash
         reason = f"{a.reason}; received {', '.join(received)} (time limit near or job cancelled)"
-        io.RunFolder(run).fail(reason, stage="")
+        RunFolder(run).fail(reason, stage="")
     log.info(
         "case %s: %s%s%s", args.hash, a.state, f" ({a.seconds:.1f} s)" if a.seconds else "", what
     )
