@@ -11,8 +11,16 @@ import logging
 import sys
 from pathlib import Path
 
+from solver.batch.bench import cli as bench_cli
+from solver.batch.sweep import cli as sweep_cli
+from solver.case import config
+from solver.cli import mesh as mesh_cli
 from solver.errors import (EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_INPUT, EXIT_OK, Checkpointed,
                            InputError, SolveError)
+from solver.fem.backend import comm_world, mpi
+from solver.output.provenance import versions
+from solver.run import stop as checkpoint
+from solver.run.pipeline import run_case, run_current_from_maps
 
 log = logging.getLogger("lamina")
 
@@ -27,8 +35,6 @@ class _Parser(argparse.ArgumentParser):
 def _comm():
     """MPI.COMM_WORLD when mpi4py is importable (after the wheel's libraries), else None."""
     try:
-        from solver.fem.backend import comm_world
-
         return comm_world()
     except Exception:
         return None
@@ -44,7 +50,6 @@ def _setup_logging(comm, verbose: bool) -> None:
 
 
 def _load_case(path: str | None):
-    from solver.case import config
     return config.default_case() if path is None else config.load(path)
 
 
@@ -56,21 +61,16 @@ def cmd_validate(args, comm) -> int:
 
 
 def cmd_show_default(args, comm) -> int:
-    from solver.case import config
     if _rank(comm) == 0:
         sys.stdout.write(config.to_toml(config.default_case(), comments=True))
     return EXIT_OK
 
 
 def cmd_version(args, comm) -> int:
-    from solver.output.provenance import versions
-
     v = versions()
     if comm is not None:
-        from mpi4py import MPI
-
         v["mpi_size"] = str(comm.size)
-        v.setdefault("mpi", " ".join(MPI.Get_library_version().splitlines()[0].split()))
+        v.setdefault("mpi", " ".join(mpi().Get_library_version().splitlines()[0].split()))
     if _rank(comm) == 0:
         for k, val in v.items():
             print(f"{k:8s} {val}")
@@ -82,12 +82,9 @@ def _out_dir(args, case) -> Path:
 
 
 def cmd_run(args, comm) -> int:
-    from solver.run.pipeline import run_case
-
     case = _load_case(args.case)
     out = _out_dir(args, case)
     log.debug("case %r -> %s", case.name, out)
-    from solver.run import stop as checkpoint
     budget = (checkpoint.parse_budget(args.wall_budget) if args.wall_budget is not None
               else checkpoint.budget_from_env())
     with checkpoint.StopRequest(comm, budget) as stop:
@@ -98,8 +95,6 @@ def cmd_run(args, comm) -> int:
 
 
 def cmd_current(args, comm) -> int:
-    from solver.run.pipeline import run_current_from_maps
-
     case = _load_case(args.case)
     results = run_current_from_maps(case, args.maps, args.out, comm, argv=["lamina", *args.argv])
     if _rank(comm) == 0:
@@ -113,8 +108,6 @@ def cmd_current(args, comm) -> int:
 
 
 def cmd_surface(args, comm) -> int:
-    from solver.run.pipeline import run_case
-
     case = _load_case(args.case)
     out = _out_dir(args, case)
     results = run_case(case, out, comm, argv=["lamina", *args.argv], stages=("surface",))
@@ -171,12 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Subcommands owned by other modules: each module's register_cli(sub) adds its parsers,
     # with set_defaults(func=...) taking (args, comm) -> int.
-    import importlib
-    import importlib.util
-
-    for mod in ("solver.batch.sweep", "solver.batch.bench.cli", "solver.cli.mesh"):
-        if importlib.util.find_spec(mod) is not None:
-            importlib.import_module(mod).register_cli(sub)
+    for module in (sweep_cli, bench_cli, mesh_cli):
+        module.register_cli(sub)
     return p
 
 
