@@ -63,6 +63,10 @@ import time
 import numpy as np
 
 from solver.batch.bench.check import Check, bench_main
+from solver.fem import contact
+from solver.fem import contact_results
+from solver.simulation import loadstep
+from solver.surface.heightmap import HeightMap
 
 NAME = "plastic_rough_contact"
 CITATION = ("Tabor, The Hardness of Metals (1951); Prandtl (1920)/Hill (1950): plane-strain "
@@ -92,18 +96,12 @@ HARDNESS_FACTOR = (2.0 + math.pi) / math.sqrt(3.0)
 
 
 def lithium():
-    from solver.physics import laws
-    from solver.case.materials import load_material
+    """``(J2Params, ElastoplasticCreepParams)`` of the default case's lithium (the material file)."""
+    from solver.case.config import LithiumConfig
+    from solver.case.materials import lithium_law_params
 
-    m = load_material("lithium_masias2019")
-    j2 = laws.J2Params(E=m["youngs_modulus_Pa"], nu=m["poisson_ratio"],
-                       sigma_y=m["yield_stress_Pa"], H=m["hardening_modulus_Pa"])
-    creep = laws.NortonParams.from_mpa(m["creep_prefactor_per_s_per_MPa_n"],
-                                       m["creep_stress_exponent"],
-                                       Q=m["creep_activation_energy_J_per_mol"],
-                                       T=m["temperature_K"],
-                                       T_ref=m["creep_reference_temperature_K"])
-    return j2, laws.ElastoplasticCreepParams(j2, creep)
+    params = lithium_law_params(LithiumConfig())
+    return params.plastic, params
 
 
 def profile(n: int, short: int) -> np.ndarray:
@@ -118,13 +116,12 @@ def profile(n: int, short: int) -> np.ndarray:
 
 def make_problem(comm, cfg: dict, material, prefix: str):
     from solver.fem import mesh as geometry
-    from solver.fem import mechanics
     n = cfg["n"]
-    surf = geometry.SurfaceHeights(profile(n, cfg["short"]), (LENGTH,))
+    surf = HeightMap(profile(n, cfg["short"]), (LENGTH,))
     geometry.check_resolution(cfg["short"] * LENGTH / n, LENGTH / n)
     block = geometry.lithium_block_2d(comm, LENGTH, THICKNESS, LENGTH / n, n, cfg["grading"],
                                       z0=surf.max, h_max=LENGTH / 4, cell="triangle")
-    return mechanics.ContactProblem(block, surf, material, prefix=prefix, degree=2)
+    return contact.ContactProblem(block, surf, material, prefix=prefix, degree=2)
 
 
 def ramp(cp, target: float, dt: float = 0.0, start: float | None = None,
@@ -135,7 +132,6 @@ def ramp(cp, target: float, dt: float = 0.0, start: float | None = None,
     ``ratio`` per step (``ratio = 1``: one step); from ``start = 0`` the first step goes
     straight to ``target``.
     """
-    from solver.fem import mechanics
     from solver.errors import SolveError
 
     p0 = float(cp.pressure.value) if start is None else start
@@ -148,7 +144,7 @@ def ramp(cp, target: float, dt: float = 0.0, start: float | None = None,
     while steps:
         p, d = steps.pop(0)
         try:
-            out.append(mechanics.solve_load_step(cp, p, d))
+            out.append(loadstep.solve_load_step(cp, p, d))
             last = p
         except SolveError:
             cuts += 1
@@ -160,15 +156,14 @@ def ramp(cp, target: float, dt: float = 0.0, start: float | None = None,
 
 def press(cp, pressures, sy: float) -> list[dict]:
     """Load through ``pressures`` (p̄/σ_y) in turn; contact fraction after each."""
-    from solver.fem import mechanics
     rows, last = [], 0.0
     for r in pressures:
         steps = ramp(cp, r * sy, start=last, ratio=LOAD_RATIO)
         last = r * sy
-        st = mechanics.contact_state(cp)
+        st = contact_results.contact_state(cp)
         rows.append({"p/sy": r, "fraction": st.fraction, "force": st.force,
                      "iterations": max(s.iterations for s in steps),
-                     "depth": mechanics.plastic_zone_depth(cp)})
+                     "depth": contact_results.plastic_zone_depth(cp)})
     return rows
 
 
@@ -177,7 +172,6 @@ def run(size: str = "small") -> list[Check]:
 
     import_dolfinx()
     from solver.physics import laws
-    from solver.fem import mechanics
     comm = comm_world()
     cfg = SIZES[size]
     j2, epc = lithium()
@@ -196,8 +190,8 @@ def run(size: str = "small") -> list[Check]:
     hold = [{"t": 0.0, "fraction": pre[-1]["fraction"], "depth": pre[-1]["depth"]}]
     for dt in HOLD_DT:
         ramp(cp, HOLD_PRESSURE * sy, dt=dt)
-        hold.append({"t": cp.time, "fraction": mechanics.contact_state(cp).fraction,
-                     "depth": mechanics.plastic_zone_depth(cp)})
+        hold.append({"t": cp.load.time, "fraction": contact_results.contact_state(cp).fraction,
+                     "depth": contact_results.plastic_zone_depth(cp)})
     creep = comm.allreduce(float(np.max(cp.law.committed.p_creep, initial=0.0)),
                            op=_max())
     t_hold = time.perf_counter() - t0 - t_el - t_pl

@@ -1,4 +1,4 @@
-"""Frictionless contact of an elastic block on a rigid surface (solver.fem.mesh, solver.fem.mechanics).
+"""Frictionless contact of an elastic block on a rigid surface (solver.fem.mesh, solver.fem.contact, solver.simulation.loadstep).
 
 The benchmarks run at their small size serially and under ``mpiexec -n 2``; 1 and 2 ranks give the
 same contact fraction; an unconverged Newton raises :class:`SolveError`. Run as a script
@@ -7,7 +7,6 @@ same contact fraction; an unconverged Newton raises :class:`SolveError`. Run as 
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 from pathlib import Path
@@ -18,10 +17,15 @@ import pytest
 from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
 from solver.fem.backend import comm_world, import_dolfinx
+from solver.fem import contact
+from solver.fem import contact_results
+from solver.fem import kinematics
+from solver.simulation import loadstep
+from solver.surface.heightmap import HeightMap
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.fem
+pytestmark = [pytest.mark.fem, pytest.mark.usefixtures("collective_cleanup")]
 
 import_dolfinx()  # collective PETSc set-up on every rank at import (see hpc.md)
 COMM = comm_world()
@@ -30,31 +34,23 @@ COMM = comm_world()
 E, NU, LAM, G0, N = 7.82e9, 0.381, 10e-6, 0.05e-6, 32
 
 
-@pytest.fixture(autouse=True)
-def _collective_cleanup():
-    yield
-    gc.collect()  # PETSc destructors are collective
-    COMM.Barrier()
-
 
 def _small_case(prefix: str, petsc_options=None, n: int = N):
     from solver.fem import mesh as geometry
-    from solver.fem import mechanics
-    mat = mechanics.LinearElastic(E, NU)
+    mat = kinematics.LinearElastic(E, NU)
     block = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.15, z0=G0)
-    cp = mechanics.ContactProblem(block, lambda x: G0 * np.cos(2 * np.pi * x / LAM), mat.stress,
+    cp = contact.ContactProblem(block, lambda x: G0 * np.cos(2 * np.pi * x / LAM), mat.stress,
                                   prefix=prefix, petsc_options=petsc_options)
     return cp, math.pi * mat.E_star * G0 / LAM
 
 
 def small_case_results(prefix: str = "test_ranks_") -> dict:
     """Contact fraction, edge and force of the small case at p̄/p* = 0.3 (same on every rank)."""
-    from solver.fem import mechanics
     cp, p_star = _small_case(prefix)
-    step = mechanics.solve_load_step(cp, 0.3 * p_star)
-    state = mechanics.contact_state(cp)
-    face = mechanics.gather_face(state, COMM)
-    edges = mechanics.contact_edges_1d(face.points[:, 0], face.gap, face.pressure,
+    step = loadstep.solve_load_step(cp, 0.3 * p_star)
+    state = contact_results.contact_state(cp)
+    face = contact_results.gather_face(state, COMM)
+    edges = contact_results.contact_edges_1d(face.points[:, 0], face.gap, face.pressure,
                                        face.in_contact, "gap")
     return {"fraction": state.fraction, "a": edges[0][0], "force": state.force,
             "iterations": step.iterations, "ranks": COMM.size}
@@ -66,21 +62,19 @@ def small_case_results(prefix: str = "test_ranks_") -> dict:
 
 
 def test_surface_interpolation_periodic():
-    from solver.fem.mesh import SurfaceHeights
-
     Lx, Ly, nx, ny = 2.0, 3.0, 8, 6
     i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
     # A function that is bilinear within every grid cell: reproduced exactly.
     h = (i % 2) * 0.5 + (j % 3) * 0.25
-    s = SurfaceHeights(h, (Lx, Ly))
+    s = HeightMap(h, (Lx, Ly))
     x, y = np.array([0.0, 0.25, 0.125, Lx, Lx + 0.25]), np.array([0.0, 0.5, 0.25, Ly, 0.5])
     exact = np.array([0.0, 0.5 + 0.25, 0.25 + 0.125, 0.0, 0.5 + 0.25])
     np.testing.assert_allclose(s(x, y), exact, atol=1e-14)
-    profile = SurfaceHeights(np.array([0.0, 1.0, 0.0, -1.0]), (4.0,))
+    profile = HeightMap(np.array([0.0, 1.0, 0.0, -1.0]), (4.0,))
     np.testing.assert_allclose(profile(np.array([0.5, 3.5, 4.5, -0.5])), [0.5, -0.5, 0.5, -0.5])
     assert s.max == 1.0
     with pytest.raises(InputError):
-        SurfaceHeights(h, (Lx,))
+        HeightMap(h, (Lx,))
 
 
 def test_check_resolution_rule():
@@ -105,7 +99,7 @@ def test_graded_nodes():
 @pytest.mark.parametrize("method", ["gap", "pressure"])
 def test_contact_edges_sub_element(method):
     """Exact for a patch whose gap opens like d^(3/2) and pressure falls like √d."""
-    from solver.fem.mechanics import contact_edges_1d
+    from solver.fem.contact_results import contact_edges_1d
 
     x = np.linspace(0.0, 1.0, 41)
     lo, hi = 0.3137, 0.6521
@@ -124,7 +118,7 @@ def test_mandel_contraction_equals_tensor_contraction():
     dolfinx = import_dolfinx()
     import ufl
 
-    from solver.fem.mechanics import LinearElastic, strain_mandel
+    from solver.fem.kinematics import LinearElastic, strain_mandel
 
     mesh = dolfinx.mesh.create_unit_square(COMM, 3, 3)
     V = dolfinx.fem.functionspace(mesh, ("Lagrange", 1, (2,)))
@@ -150,10 +144,9 @@ def test_mandel_contraction_equals_tensor_contraction():
 
 
 def test_contact_state_is_consistent():
-    from solver.fem import mechanics
     cp, p_star = _small_case("test_state_")
-    mechanics.solve_load_step(cp, 0.5 * p_star)
-    s = mechanics.contact_state(cp)
+    loadstep.solve_load_step(cp, 0.5 * p_star)
+    s = contact_results.contact_state(cp)
     p_bar = 0.5 * p_star
     assert s.force == pytest.approx(p_bar * LAM / 2, rel=1e-8)  # equilibrium
     assert np.all(s.gap >= -s.tol)
@@ -165,36 +158,34 @@ def test_contact_state_is_consistent():
 
 
 def test_unconverged_solve_raises():
-    from solver.fem import mechanics
     from solver.fem.petsc import CONTACT_VI, preset
 
     cp, p_star = _small_case("test_maxit1_", preset(CONTACT_VI, snes_max_it=1))
     before = cp.u.x.array.copy()
     with pytest.raises(SolveError, match="SNES reason -5"):
-        mechanics.solve_load_step(cp, 0.3 * p_star)
+        loadstep.solve_load_step(cp, 0.3 * p_star)
     np.testing.assert_array_equal(cp.u.x.array, before)  # state restored for a cut-back
-    assert not cp.loaded
+    assert not cp.load.loaded
 
 
 def test_3d_block_with_height_map_matches_plane_strain():
     """A y-independent height map on a 3D block with u_y = 0 on its y faces is plane strain."""
     from solver.fem import mesh as geometry
-    from solver.fem import mechanics
-    mat = mechanics.LinearElastic(E, NU)
+    mat = kinematics.LinearElastic(E, NU)
     p_bar = 0.3 * math.pi * mat.E_star * G0 / LAM
     n = 16
     hmap = G0 * np.cos(2 * np.pi * np.arange(2 * n) / (2 * n))[:, None] * np.ones((1, 4))
-    surf3 = geometry.SurfaceHeights(hmap, (LAM, LAM))
+    surf3 = HeightMap(hmap, (LAM, LAM))
     b3 = geometry.lithium_block_3d(COMM, (LAM / 2, LAM / n), 2 * LAM, LAM / (2 * n), (n, 1),
                                    1.3, z0=surf3.max)
-    cp3 = mechanics.ContactProblem(b3, surf3, mat.stress, prefix="test_3d_")
-    mechanics.solve_load_step(cp3, p_bar)
-    s3 = mechanics.contact_state(cp3)
+    cp3 = contact.ContactProblem(b3, surf3, mat.stress, prefix="test_3d_")
+    loadstep.solve_load_step(cp3, p_bar)
+    s3 = contact_results.contact_state(cp3)
     b2 = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.3, z0=G0)
-    cp2 = mechanics.ContactProblem(b2, geometry.SurfaceHeights(hmap[:, 0], (LAM,)), mat.stress,
+    cp2 = contact.ContactProblem(b2, HeightMap(hmap[:, 0], (LAM,)), mat.stress,
                                    prefix="test_2d_")
-    mechanics.solve_load_step(cp2, p_bar)
-    s2 = mechanics.contact_state(cp2)
+    loadstep.solve_load_step(cp2, p_bar)
+    s2 = contact_results.contact_state(cp2)
     assert s3.fraction == pytest.approx(s2.fraction, rel=1e-10)
     assert s3.force == pytest.approx(p_bar * LAM / 2 * LAM / n, rel=1e-8)
     z3 = COMM.allreduce(float(np.min(cp3.u.x.array[2::3])), op=_min())

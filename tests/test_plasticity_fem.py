@@ -1,4 +1,4 @@
-"""Inelastic lithium in the contact problem (solver.fem.quadrature, solver.fem.mechanics).
+"""Inelastic lithium in the contact problem (solver.fem.quadrature, solver.fem.contact, solver.simulation.loadstep).
 
 FE-level Taylor tests of the assembled residual/Jacobian pair (through the SNES callbacks that
 update the quadrature-point state), state handling of a failed Newton, API of the inelastic
@@ -9,7 +9,6 @@ prints the small plastic contact case's results as JSON.
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 from pathlib import Path
@@ -20,10 +19,15 @@ import pytest
 from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
 from solver.fem.backend import comm_world, import_dolfinx
+from solver.fem import contact
+from solver.fem import contact_results
+from solver.fem import kinematics
+from solver.simulation import loadstep
+from solver.surface.heightmap import HeightMap
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.fem
+pytestmark = [pytest.mark.fem, pytest.mark.usefixtures("collective_cleanup")]
 
 import_dolfinx()  # collective PETSc set-up on every rank at import
 COMM = comm_world()
@@ -34,12 +38,6 @@ E, NU, LAM, G0, N = 7.82e9, 0.381, 10e-6, 0.05e-6, 24
 P_STAR = math.pi * E / (1 - NU**2) * G0 / LAM
 SIGMA_Y = 0.3 * P_STAR
 
-
-@pytest.fixture(autouse=True)
-def _collective_cleanup():
-    yield
-    gc.collect()  # PETSc destructors are collective
-    COMM.Barrier()
 
 
 def _j2(**kw):
@@ -67,8 +65,7 @@ def _surface(kind="plane_strain"):
 
 
 def _problem(material, prefix, kind="plane_strain", n=N, petsc_options=None, **kw):
-    from solver.fem import mechanics
-    return mechanics.ContactProblem(_block(kind, n, kw.pop("cell", None)), _surface(kind),
+    return contact.ContactProblem(_block(kind, n, kw.pop("cell", None)), _surface(kind),
                                     material, prefix=prefix, petsc_options=petsc_options, **kw)
 
 
@@ -124,7 +121,6 @@ def test_fe_taylor_plastic_regime(kind, material):
     random direction.
     """
     from solver.physics import laws
-    from solver.fem import mechanics
     mats = {
         "perfect": _j2(),
         "swift": laws.J2Params(E, NU, SIGMA_Y, hardening="power", K=4 * SIGMA_Y, n=0.3),
@@ -136,7 +132,7 @@ def test_fe_taylor_plastic_regime(kind, material):
     }
     n = {"3d": 4, "axisymmetric": 16}.get(kind, 16)
     cp = _problem(mats[material], f"taylor_{kind}_{material}_", kind, n=n)
-    mechanics.solve_load_step(cp, 0.25 * P_STAR, dt=1.0 if material in ("creep", "norton")
+    loadstep.solve_load_step(cp, 0.25 * P_STAR, dt=1.0 if material in ("creep", "norton")
                               else 0.0)
     p_max = COMM.allreduce(float(np.max(cp.law.committed.p, initial=0.0)), op=_op("MAX"))
     pc_max = COMM.allreduce(float(np.max(cp.law.committed.p_creep, initial=0.0)),
@@ -171,9 +167,8 @@ def _op(name):
 
 def test_tangent_is_of_the_iterate_jacobian_is_assembled_at():
     """A Jacobian assembled at x (without a residual at x first) uses the tangent at x."""
-    from solver.fem import mechanics
     cp = _problem(_j2(), "tangent_iterate_", n=12)
-    mechanics.solve_load_step(cp, 0.25 * P_STAR)
+    loadstep.solve_load_step(cp, 0.25 * P_STAR)
     x1 = cp.problem.x.duplicate()
     with x1.localForm() as loc, cp.u.x.petsc_vec.localForm() as lu:
         loc.array[:] = 1.5 * lu.array
@@ -192,16 +187,15 @@ def test_tangent_is_of_the_iterate_jacobian_is_assembled_at():
 
 
 def test_failed_newton_restores_u_and_state():
-    from solver.fem import mechanics
     cp = _problem(_j2(), "restore_")
-    mechanics.solve_load_step(cp, 0.2 * P_STAR)
+    loadstep.solve_load_step(cp, 0.2 * P_STAR)
     u1 = cp.u.x.array.copy()
     st1 = cp.law.committed
     sigma1 = cp.law.sigma.x.array.copy()
     r1 = cp._assemble(cp.problem.F)
     cp.snes.setTolerances(max_it=1)
     with pytest.raises(SolveError, match="SNES reason -5"):
-        mechanics.solve_load_step(cp, 0.5 * P_STAR)
+        loadstep.solve_load_step(cp, 0.5 * P_STAR)
     np.testing.assert_array_equal(cp.u.x.array, u1)
     assert cp.law.committed is st1
     # σ and C of the committed state are back (recomputed from it with a zero increment)
@@ -211,61 +205,58 @@ def test_failed_newton_restores_u_and_state():
     # by round-off: not compared) ... and so is the residual (the contact reactions)
     r = cp._assemble(cp.problem.F)
     np.testing.assert_allclose(r, r1, rtol=0, atol=1e-10 * np.abs(r1).max())
-    assert cp.time == 0.0 and cp.pressure.value == pytest.approx(0.2 * P_STAR)
+    assert cp.load.time == 0.0 and cp.pressure.value == pytest.approx(0.2 * P_STAR)
     cp.snes.setTolerances(max_it=60)
-    step = mechanics.solve_load_step(cp, 0.5 * P_STAR)  # the caller's retry converges
+    step = loadstep.solve_load_step(cp, 0.5 * P_STAR)  # the caller's retry converges
     assert step.reason > 0
     # the same final state as an uninterrupted run
     ref = _problem(_j2(), "restore_ref_")
-    mechanics.solve_load_step(ref, 0.2 * P_STAR)
-    mechanics.solve_load_step(ref, 0.5 * P_STAR)
+    loadstep.solve_load_step(ref, 0.2 * P_STAR)
+    loadstep.solve_load_step(ref, 0.5 * P_STAR)
     scale = np.abs(ref.u.x.array).max()
     np.testing.assert_allclose(cp.u.x.array, ref.u.x.array, rtol=0, atol=1e-8 * scale)
 
 
 def test_unconverged_first_step_raises_and_restores():
-    from solver.fem import mechanics
     from solver.fem.petsc import CONTACT_VI, preset
 
     cp = _problem(_j2(), "maxit1_plastic_", petsc_options=preset(CONTACT_VI, snes_max_it=1))
     before = cp.u.x.array.copy()
     with pytest.raises(SolveError, match="SNES reason -5"):
-        mechanics.solve_load_step(cp, 0.3 * P_STAR)
+        loadstep.solve_load_step(cp, 0.3 * P_STAR)
     np.testing.assert_array_equal(cp.u.x.array, before)
-    assert not cp.loaded
+    assert not cp.load.loaded
     assert np.all(cp.law.sigma.x.array == 0.0)
     assert np.all(cp.law.committed.p == 0.0)
 
 
 def test_unloading_is_elastic_and_keeps_plastic_strain():
-    from solver.fem import mechanics
     cp = _problem(_j2(), "unload_")
-    mechanics.solve_load_step(cp, 0.15 * P_STAR)
-    mechanics.solve_load_step(cp, 0.3 * P_STAR)
+    loadstep.solve_load_step(cp, 0.15 * P_STAR)
+    loadstep.solve_load_step(cp, 0.3 * P_STAR)
     p_loaded = cp.law.committed.p.copy()
-    depth = mechanics.plastic_zone_depth(cp, 1e-6)
+    depth = contact_results.plastic_zone_depth(cp, 1e-6)
     assert depth > 0
-    s_loaded = mechanics.contact_state(cp)
-    mechanics.solve_load_step(cp, 0.05 * P_STAR)
+    s_loaded = contact_results.contact_state(cp)
+    loadstep.solve_load_step(cp, 0.05 * P_STAR)
     np.testing.assert_allclose(cp.law.committed.p, p_loaded, rtol=0, atol=1e-14)
-    s_unloaded = mechanics.contact_state(cp)
+    s_unloaded = contact_results.contact_state(cp)
     assert s_unloaded.force == pytest.approx(0.05 * P_STAR * LAM / 2, rel=1e-8)
     assert s_unloaded.fraction <= s_loaded.fraction
-    assert mechanics.plastic_zone_depth(cp, 1e-6) == depth
-    eq = mechanics.equivalent_plastic_strain(cp)
+    assert contact_results.plastic_zone_depth(cp, 1e-6) == depth
+    eq = contact_results.equivalent_plastic_strain(cp)
     assert eq.function_space.ufl_element().embedded_superdegree == 0
     assert COMM.allreduce(float(np.max(eq.x.array)), op=_op("MAX")) > 0
 
 
 def test_plastic_contact_is_larger_than_elastic():
     from solver.physics import laws
-    from solver.fem import mechanics
     fractions = {}
     for name, mat in (("el", laws.ElasticParams(E, NU)), ("pl", _j2())):
         cp = _problem(mat, f"larger_{name}_", cell="triangle", degree=2)
-        mechanics.solve_load_step(cp, 0.15 * P_STAR)
-        mechanics.solve_load_step(cp, 0.3 * P_STAR)
-        s = mechanics.contact_state(cp)
+        loadstep.solve_load_step(cp, 0.15 * P_STAR)
+        loadstep.solve_load_step(cp, 0.3 * P_STAR)
+        s = contact_results.contact_state(cp)
         assert s.force == pytest.approx(0.3 * P_STAR * LAM / 2, rel=1e-8)
         fractions[name] = s.fraction
     assert fractions["pl"] > fractions["el"] + 0.05
@@ -274,40 +265,38 @@ def test_plastic_contact_is_larger_than_elastic():
 def test_creep_hold_grows_contact_and_time():
     """Norton creep (no yield surface) at constant load: A_r and the time grow, p stays zero."""
     from solver.physics import laws
-    from solver.fem import mechanics
     creep = laws.NortonParams(A=1e-34, n=5.0)  # ε̇ ≈ 1e-3 1/s at 50 MPa (≈ σ at the peak)
     cp = _problem(laws.ElasticCreepParams(laws.ElasticParams(E, NU), creep), "hold_")
-    mechanics.solve_load_step(cp, 0.2 * P_STAR)
-    fractions = [mechanics.contact_state(cp).fraction]
+    loadstep.solve_load_step(cp, 0.2 * P_STAR)
+    fractions = [contact_results.contact_state(cp).fraction]
     for dt in (1.0, 3.0, 10.0):
-        step = mechanics.solve_load_step(cp, 0.2 * P_STAR, dt=dt)
-        fractions.append(mechanics.contact_state(cp).fraction)
-    assert cp.time == pytest.approx(14.0) and step.time == pytest.approx(14.0)
+        step = loadstep.solve_load_step(cp, 0.2 * P_STAR, dt=dt)
+        fractions.append(contact_results.contact_state(cp).fraction)
+    assert cp.load.time == pytest.approx(14.0) and step.time == pytest.approx(14.0)
     assert np.all(np.diff(fractions) >= 0) and fractions[-1] > fractions[0]
     assert np.all(cp.law.committed.p == 0.0)
-    assert mechanics.plastic_zone_depth(cp, 1e-6, part="plastic") == 0.0
-    assert mechanics.plastic_zone_depth(cp, 1e-6, part="creep") > 0.0
+    assert contact_results.plastic_zone_depth(cp, 1e-6, part="plastic") == 0.0
+    assert contact_results.plastic_zone_depth(cp, 1e-6, part="creep") > 0.0
 
 
 def test_3d_plastic_matches_plane_strain():
     """A y-independent map on a 3D block with u_y = 0 on its y faces is plane strain (J2)."""
     from solver.fem import mesh as geometry
-    from solver.fem import mechanics
     n = 12
     hmap = G0 * np.cos(2 * np.pi * np.arange(2 * n) / (2 * n))[:, None] * np.ones((1, 4))
-    surf3 = geometry.SurfaceHeights(hmap, (LAM, LAM))
+    surf3 = HeightMap(hmap, (LAM, LAM))
     b3 = geometry.lithium_block_3d(COMM, (LAM / 2, LAM / n), 2 * LAM, LAM / (2 * n), (n, 1),
                                    1.3, z0=surf3.max)
-    cp3 = mechanics.ContactProblem(b3, surf3, _j2(), prefix="pl3d_")
+    cp3 = contact.ContactProblem(b3, surf3, _j2(), prefix="pl3d_")
     b2 = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.3, z0=G0)
-    cp2 = mechanics.ContactProblem(b2, geometry.SurfaceHeights(hmap[:, 0], (LAM,)), _j2(),
+    cp2 = contact.ContactProblem(b2, HeightMap(hmap[:, 0], (LAM,)), _j2(),
                                    prefix="pl2d_")
     for p in (0.15, 0.3):
-        mechanics.solve_load_step(cp3, p * P_STAR)
-        mechanics.solve_load_step(cp2, p * P_STAR)
-    s3, s2 = mechanics.contact_state(cp3), mechanics.contact_state(cp2)
+        loadstep.solve_load_step(cp3, p * P_STAR)
+        loadstep.solve_load_step(cp2, p * P_STAR)
+    s3, s2 = contact_results.contact_state(cp3), contact_results.contact_state(cp2)
     assert s3.fraction == pytest.approx(s2.fraction, rel=1e-10)
-    d3, d2 = mechanics.plastic_zone_depth(cp3), mechanics.plastic_zone_depth(cp2)
+    d3, d2 = contact_results.plastic_zone_depth(cp3), contact_results.plastic_zone_depth(cp2)
     assert d2 > 0 and d3 == pytest.approx(d2, rel=1e-8)
     p3 = COMM.allreduce(float(np.max(cp3.law.committed.p, initial=0)), op=_op("MAX"))
     p2 = COMM.allreduce(float(np.max(cp2.law.committed.p, initial=0)), op=_op("MAX"))
@@ -318,37 +307,35 @@ def test_axisymmetric_plastic_indentation():
     """A paraboloid into an axisymmetric J2 block: converges, yields below the surface first."""
     from solver.fem import mesh as geometry
     from solver.physics import laws
-    from solver.fem import mechanics
     R = 1e-4
     block = geometry.lithium_block_axisymmetric(COMM, 20e-6, 20e-6, 0.25e-6, 24, 1.2,
                                                 fine_radius=6e-6, z0=0.0)
-    cp = mechanics.ContactProblem(block, lambda r: -(r**2) / (2 * R),
+    cp = contact.ContactProblem(block, lambda r: -(r**2) / (2 * R),
                                   laws.J2Params(E, NU, 10e6), prefix="axi_pl_")
     P = 0.0
     for p in (0.5e6, 1e6, 2e6):  # mean pressure on the top (π L² area)
-        step = mechanics.solve_load_step(cp, p)
+        step = loadstep.solve_load_step(cp, p)
         P = p
-    s = mechanics.contact_state(cp)
+    s = contact_results.contact_state(cp)
     assert s.force == pytest.approx(P * math.pi * 20e-6**2, rel=1e-8)
     assert step.iterations < 40
-    assert mechanics.plastic_zone_depth(cp) > 0
+    assert contact_results.plastic_zone_depth(cp) > 0
 
 
 def test_material_types_and_errors():
     from solver.physics import laws
-    from solver.fem import mechanics
-    for mat in (mechanics.LinearElastic(E, NU), mechanics.LinearElastic(E, NU).stress,
+    for mat in (kinematics.LinearElastic(E, NU), kinematics.LinearElastic(E, NU).stress,
                 laws.ElasticParams(E, NU)):
         cp = _problem(mat, f"types_{id(mat)}_", n=8)
         assert cp.law is None and cp.stress is not None
-        mechanics.solve_load_step(cp, 0.1 * P_STAR, dt=2.0)
-        assert cp.time == 2.0
-        assert mechanics.plastic_zone_depth(cp) == 0.0
-        assert np.all(mechanics.equivalent_plastic_strain(cp).x.array == 0.0)
+        loadstep.solve_load_step(cp, 0.1 * P_STAR, dt=2.0)
+        assert cp.load.time == 2.0
+        assert contact_results.plastic_zone_depth(cp) == 0.0
+        assert np.all(contact_results.equivalent_plastic_strain(cp).x.array == 0.0)
     with pytest.raises(InputError, match="material"):
         _problem(object(), "types_bad_", n=8)
     with pytest.raises(InputError, match="dt"):
-        mechanics.solve_load_step(cp, 0.1 * P_STAR, dt=-1.0)
+        loadstep.solve_load_step(cp, 0.1 * P_STAR, dt=-1.0)
 
 
 def test_quadrature_state_layout():
@@ -372,7 +359,7 @@ def test_quadrature_state_layout():
     C = laws.elastic_stiffness(E, NU, 4)
     np.testing.assert_allclose(law.stress_values(), eps @ C.T, rtol=1e-12)
     # residual through the quadrature σ equals the UFL elastic one
-    from solver.fem.mechanics import LinearElastic, strain_mandel
+    from solver.fem.kinematics import LinearElastic, strain_mandel
 
     v = ufl.TestFunction(V)
     r_q = dolfinx.fem.assemble_vector(dolfinx.fem.form(law.residual(v)))
@@ -394,13 +381,12 @@ def test_quadrature_state_layout():
 
 def small_plastic_case(prefix: str = "pl_ranks_") -> dict:
     """Plastic contact fraction, force and plastic depth of a small case (same on every rank)."""
-    from solver.fem import mechanics
     cp = _problem(_j2(), prefix, n=32)
     for p in (0.1, 0.2, 0.3):
-        step = mechanics.solve_load_step(cp, p * P_STAR)
-    s = mechanics.contact_state(cp)
+        step = loadstep.solve_load_step(cp, p * P_STAR)
+    s = contact_results.contact_state(cp)
     eq = cp.law.equivalent_inelastic_strain()
-    return {"fraction": s.fraction, "force": s.force, "depth": mechanics.plastic_zone_depth(cp),
+    return {"fraction": s.fraction, "force": s.force, "depth": contact_results.plastic_zone_depth(cp),
             "p_max": COMM.allreduce(float(np.max(eq, initial=0.0)), op=_op("MAX")),
             "iterations": step.iterations, "ranks": COMM.size}
 

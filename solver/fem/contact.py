@@ -59,6 +59,7 @@ from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_we
 from solver.fem.petsc import CONTACT_VI, PROFILE_ORDERING, destroy_problem
 from solver.fem.petsc import apply as apply_options
 from solver.physics import laws
+from solver.surface.heightmap import HeightMap
 
 CONTROLS = ("traction", "platen")
 
@@ -119,7 +120,7 @@ class ContactProblem:
 
     Args:
         block: the meshed block (:mod:`solver.fem.mesh`).
-        surface: heights of the rigid surface (:class:`solver.fem.mesh.SurfaceHeights`, or a
+        surface: heights of the rigid surface (:class:`solver.surface.heightmap.HeightMap`, or a
             callable ``h(x)`` / ``h(x, y)``).
         material: the constitutive law. Elastic: a map from the Mandel strain vector to the
             Mandel stress vector (UFL), e.g. ``LinearElastic(E, nu).stress``, a
@@ -147,12 +148,10 @@ class ContactProblem:
             target of the last step, not part of the forms).
         platen: vertical displacement of the top face (a ``dolfinx.fem.Constant``, m, ≤ 0);
             platen control only.
-        stiffness: platen control: d(force)/dw of the last converged step (N/m, per unit depth
-            in 2D), the first guess of the next step's secant iteration; 0 before the first.
+        load: the committed :class:`LoadState` (time, platen stiffness, peak pressure, …).
         F: the residual form (UFL); ``problem``: the ``NonlinearProblem``; ``snes``: its SNES.
         law: the :class:`solver.fem.quadrature.QuadratureLaw` of an inelastic material, else None.
         stress: the UFL stress map of an elastic material, else None.
-        time: accumulated time of the committed steps (s).
         face_dofs: local (unrolled, owned and ghost) indices of the face's vertical dofs.
         lower: lower bound ``h(x) − z_node`` at ``face_dofs`` (m).
     """
@@ -172,8 +171,8 @@ class ContactProblem:
         self.control = control
         self.force_rtol = float(force_rtol)
         self.load = LoadState()
-        if not isinstance(surface, geometry.SurfaceHeights):
-            surface = geometry.SurfaceHeights(surface)
+        if not isinstance(surface, HeightMap):
+            surface = HeightMap(surface)
         self.block = block
         self.surface = surface
         self.kind = block.kind
@@ -336,26 +335,6 @@ class ContactProblem:
                                              op=mpi().SUM)
 
     # -- the committed load state --------------------------------------------------------------
-    @property
-    def time(self) -> float:
-        """Accumulated time of the committed steps (s)."""
-        return self.load.time
-
-    @property
-    def loaded(self) -> bool:
-        """Whether a load step has converged."""
-        return self.load.loaded
-
-    @property
-    def stiffness(self) -> float:
-        """Platen control: d(force)/dw of the last converged step (N/m); 0 before the first."""
-        return self.load.platen_stiffness
-
-    @property
-    def peak_pressure(self) -> float:
-        """The largest mean pressure of a converged step (Pa)."""
-        return self.load.peak_pressure
-
     def set_residual_scale(self, pressure: float) -> None:
         """Newton's absolute residual tolerance for a step to mean pressure ``pressure`` (Pa).
 

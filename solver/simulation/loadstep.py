@@ -49,7 +49,7 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
     iteration on the contact force ``F(w) = p̄ A₀``, each evaluation a displacement-controlled
     Newton solve from the previous one (see :func:`_platen_step`). The pressure may go down as
     well as up (unloading), but stays > 0. ``dt`` is the time increment of creep laws (ignored
-    by elastic and rate-independent ones) and is added to ``cp.time`` on success. On success the
+    by elastic and rate-independent ones) and is added to ``cp.load.time`` on success. On success the
     inelastic state of the converged step is committed (it becomes the history of the next step).
 
     Returns:
@@ -75,7 +75,7 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
         if cp.control == "platen":
             its, lits, reason, stiffness = _platen_step(cp, pressure)
         else:
-            if not cp.loaded or not cp.in_contact_anywhere():
+            if not cp.load.loaded or not cp.in_contact_anywhere():
                 cp.touch()
             cp.pressure.value = pressure
             reason, its, lits = newton(cp, pressure, dt)
@@ -83,7 +83,7 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
         cp.rollback(saved)
         raise
     cp.commit(pressure, dt, stiffness)
-    return StepResult(float(pressure), reason, its, lits, float(dt), cp.time)
+    return StepResult(float(pressure), reason, its, lits, float(dt), cp.load.time)
 
 
 def _youngs_modulus(material) -> float:
@@ -103,7 +103,7 @@ def _platen_start(cp: ContactProblem, target: float) -> tuple[float, float, floa
     the first ``E A₀ / t`` (the stiffest the block can be, so the guess stays short of the
     root), for an unknown modulus the force reached over the surface's height range.
     """
-    if cp.loaded:
+    if cp.load.loaded:
         w0, f0 = -float(cp.platen.value), float(cp.pressure.value) * cp.face_area
     else:
         w0 = cp.first_touch
@@ -111,7 +111,7 @@ def _platen_start(cp: ContactProblem, target: float) -> tuple[float, float, floa
         bs = cp.V.dofmap.index_map_bs
         cp.u.x.array[cp.vertical::bs] = -w0
         cp.u.x.scatter_forward()
-    k = cp.stiffness
+    k = cp.load.platen_stiffness
     if not k > 0:
         k = _youngs_modulus(cp.material) * cp.face_area / cp.block.thickness
         if not k > 0:
@@ -168,7 +168,7 @@ def _platen_step(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
     iterations, linear iterations, last SNES reason, dF/dw of the last two evaluations).
     """
     target = pressure * cp.face_area
-    tol = cp.force_rtol * max(pressure, cp.peak_pressure) * cp.face_area
+    tol = cp.force_rtol * max(pressure, cp.load.peak_pressure) * cp.face_area
     w0, f0, k = _platen_start(cp, target)
     # With creep (dt > 0) the force at w₀ is no longer F₀ (the stresses relax over dt): the
     # committed point is then not on this step's curve F(w) and only gives the first guess.
