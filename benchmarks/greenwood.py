@@ -160,18 +160,20 @@ def first_order_resistance(rho, radii, centres) -> tuple[float, np.ndarray]:
 
 def solve(comm, h_min: float, L: float, degree: int) -> dict:
     """R (Ω) of the cluster with the far boundary at L, and the spot currents' shares."""
-    from solver.fem import potential as current
     from solver.fem import mesh as geometry
-    from solver.physics import laws
     from solver.fem.backend import import_dolfinx
+    from solver.fem.face_sampling import face_field
+    from solver.fem.potential import CurrentProblem
+    from solver.physics.electrochemistry import FilmParams
+    from solver.physics.interface import FilmInterface
 
     dolfinx = import_dolfinx()
     import ufl
 
     block = spot_refined_box(comm, CENTRES, RADII, L, h_min)
     r_film = 1e-7 * RHO * A
-    prob = current.CurrentProblem(
-        block, current.FilmInterface(1.0 / RHO, laws.FilmParams(r_film)),
+    prob = CurrentProblem(
+        block, FilmInterface(1.0 / RHO, FilmParams(r_film)),
         counter=(geometry.TOP, geometry.LEFT, geometry.RIGHT, geometry.FRONT, geometry.BACK),
         prefix=f"greenwood_h{h_min:g}_L{round(L / A)}_", degree=degree, samples=1)
 
@@ -185,8 +187,8 @@ def solve(comm, h_min: float, L: float, degree: int) -> dict:
     ds = ufl.Measure("ds", domain=block.mesh, subdomain_data=block.facet_tags)
     shares = []
     for i in range(len(RADII)):
-        ind = current.face_field(dolfinx.fem.Function(prob.face.function_space), prob.facets,
-                                 spot(i), samples=1)
+        ind = face_field(dolfinx.fem.Function(prob.face.function_space), prob.facets, spot(i),
+                         samples=1)
         form = dolfinx.fem.form(ind * prob.face * prob.phi * ds(geometry.BOTTOM))
         shares.append(comm.allreduce(dolfinx.fem.assemble_scalar(form)) / sol.interface_current)
     n_dofs = prob.V.dofmap.index_map.size_global

@@ -21,6 +21,10 @@ import time
 import numpy as np
 
 from solver.batch.bench.check import Check, bench_main
+from solver.fem import contact
+from solver.fem import contact_results
+from solver.fem import kinematics
+from solver.simulation import loadstep
 
 NAME = "hertz"
 CITATION = ("Hertz, J. reine angew. Math. 92, 156 (1882); Johnson, Contact Mechanics (1985), "
@@ -43,9 +47,8 @@ TOL_A = 0.03
 def solve(comm, n_face: int, grading: float, load_fractions=(1.0,)) -> list[dict]:
     """Press the sphere with the loads ``P·fraction`` in turn; contact radius at each."""
     from solver.fem import mesh as geometry
-    from solver.fem import mechanics
     from solver.physics import references
-    mat = mechanics.LinearElastic(E, NU)
+    mat = kinematics.LinearElastic(E, NU)
     load = 4 * mat.E_star * A_TARGET**3 / (3 * RADIUS)  # the load for which a = A_TARGET
     L = BLOCK * A_TARGET
     fine = 2 * A_TARGET
@@ -55,16 +58,16 @@ def solve(comm, n_face: int, grading: float, load_fractions=(1.0,)) -> list[dict
     def sphere(r):
         return -(r**2) / (2 * RADIUS)
 
-    cp = mechanics.ContactProblem(block, sphere, mat.stress, prefix=f"hertz_n{n_face}_")
+    cp = contact.ContactProblem(block, sphere, mat.stress, prefix=f"hertz_n{n_face}_")
     out = []
     for frac in load_fractions:
         t0 = time.perf_counter()
         P = frac * load
-        step = mechanics.solve_load_step(cp, P / (math.pi * L**2))
-        state = mechanics.contact_state(cp)
-        face = mechanics.gather_face(state, comm)
+        step = loadstep.solve_load_step(cp, P / (math.pi * L**2))
+        state = contact_results.contact_state(cp)
+        face = contact_results.gather_face(state, comm)
         r = face.points[:, 0]
-        edges = mechanics.contact_edges_1d(r, face.gap, face.pressure, face.in_contact, "gap")
+        edges = contact_results.contact_edges_1d(r, face.gap, face.pressure, face.in_contact, "gap")
         ref = references.hertz(P, RADIUS, mat.E_star)
         out.append({"load": P, "a": edges[0][0] if len(edges) == 1 else math.nan,
                     "a_ref": ref.a, "p0": float(face.pressure[0]), "p0_ref": ref.p0,

@@ -6,10 +6,11 @@ resistivity ρ, the other electrode at infinity: ``R = ρ/(4a)`` (one side,
 
 Model: axisymmetric (exact for this problem): :func:`solver.fem.mesh.lithium_block_axisymmetric`
 of radius and height ``L`` (lithium, σ = 1.1e7 S/m), the spot at the axis on the face,
-:class:`solver.fem.potential.CurrentProblem` with :class:`~solver.fem.potential.FilmInterface`: the spot is a
-film of vanishing resistance ``R_f = 1e-7·ρa`` (``G = 1/R_f`` for r < a, 0 elsewhere; the face is
-uniform to r = 2a with a node at r = a), the far boundary (top and outer radius) is held at the
-applied voltage. The film adds ``R_f/(πa²)`` (1e-7 of the answer) in series; it is subtracted.
+:class:`solver.fem.potential.CurrentProblem` with
+:class:`~solver.physics.interface.FilmInterface`: the spot is a film of vanishing resistance
+``R_f = 1e-7·ρa`` (``G = 1/R_f`` for r < a, 0 elsewhere; the face is uniform to r = 2a with a
+node at r = a), the far boundary (top and outer radius) is held at the applied voltage. The film
+adds ``R_f/(πa²)`` (1e-7 of the answer) in series; it is subtracted.
 Q1 elements, uniform on the face to r = 2a, graded by 1.15 away from it.
 
 Finite size: the far boundary at distance ``L`` takes away the resistance between itself and
@@ -48,16 +49,17 @@ TOL = 0.02  # relative, on the extrapolated R∞
 
 def resistance(comm, n_per_a: int, L: float, grading: float) -> float:
     """Constriction resistance (Ω) of the spot with the far boundary at distance L."""
-    from solver.fem import potential as current
+    from solver.fem.potential import CurrentProblem
+    from solver.physics.interface import FilmInterface
     from solver.fem import mesh as geometry
-    from solver.physics import laws
+    from solver.physics.electrochemistry import FilmParams
     h = A / n_per_a
     block = geometry.lithium_block_axisymmetric(comm, L, L, h, 2 * n_per_a, grading,
                                                 fine_radius=2 * A)
     r_film = 1e-7 * RHO * A
-    model = current.FilmInterface(SIGMA, laws.FilmParams(r_film))
-    prob = current.CurrentProblem(block, model, counter=(geometry.TOP, geometry.RIGHT),
-                                  prefix=f"holm_n{n_per_a}_L{round(L / A)}_")
+    model = FilmInterface(SIGMA, FilmParams(r_film))
+    prob = CurrentProblem(block, model, counter=(geometry.TOP, geometry.RIGHT),
+                          prefix=f"holm_n{n_per_a}_L{round(L / A)}_")
     prob.set_face_values(lambda x, y: np.where(x < A, 1.0 / r_film, 0.0))
     sol = prob.solve(voltage=1e-3)
     return sol.resistance - r_film / (math.pi * A * A)

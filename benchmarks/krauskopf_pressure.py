@@ -10,9 +10,9 @@ could not be read from here, so nothing is digitised from its figures.
 
 Model: one ``lamina`` case through :func:`solver.run.pipeline.run_case` (into a temporary folder):
 
-* lithium (``solver/case/materials/lithium_masias2019.toml``: E = 7.82 GPa, ν = 0.381, σ_y = 0.81 MPa,
-  perfectly plastic, Norton creep inactive here since there are no holds) pressed onto a rigid
-  self-affine LLZO profile, plane strain (one row of the map), P2 triangles;
+* lithium (``solver/case/materials/lithium_masias2019.toml``: E = 7.82 GPa, ν = 0.381,
+  σ_y = 0.81 MPa, perfectly plastic, Norton creep inactive here since there are no holds)
+  pressed onto a rigid self-affine LLZO profile, plane strain (one row of the map), P2 triangles;
 * press cycle: load 0.1 → 400 MPa (targets 0.1, 0.3, 1, 3, 10, 41, 400 MPa: the paper's
   pressures among them), then release through 41, 10, 1, 0.1 MPa to 0.01 MPa, no holds. The
   first target cannot be lower: from the untouched state the contact Newton of the press stage
@@ -137,8 +137,8 @@ def load_reference(path: Path = DATA) -> list[dict]:
 
 def exchange_current_density() -> float:
     """i₀ (A/m²) with RT/(F i₀) = R_CT_CM2."""
-    from solver.physics import laws
-    return laws.GAS_CONSTANT * T / (laws.FARADAY * R_CT_CM2 * 1e-4)
+    from solver.physics.electrochemistry import FARADAY, GAS_CONSTANT
+    return GAS_CONSTANT * T / (FARADAY * R_CT_CM2 * 1e-4)
 
 
 def make_case(size: str):
@@ -198,22 +198,11 @@ def at(rows: list[dict], p: float, branch: str) -> dict:
     return hits[-1]
 
 
-def run(size: str = "small") -> list[Check]:
-    from solver.fem.backend import comm_world, import_dolfinx
-
-    import_dolfinx()
-    comm = comm_world()
-    ref = load_reference()
-    case = make_case(size)
-    rows = run_cycle(case, comm)
+def _loading_checks(case, ref: list[dict], rows: list[dict], peak: dict, low: dict,
+                    load: list[dict]) -> list[Check]:
+    """The fall of the ASR on loading, against the one-strip estimate and the paper's range."""
     r_ct = R_CT_CM2 * 1e-4
-    peak = at(rows, LOAD_MPA[-1] * 1e6, "load")
-    low = at(rows, LOAD_MPA[0] * 1e6, "load")
-    load = [at(rows, p * 1e6, "load") for p in LOAD_MPA]
-    rel = [peak] + [at(rows, p * 1e6, "release") for p in RELEASE_MPA]
-    final = rows[-1]
     checks = []
-
     fall = math.log10(low["asr"] / peak["asr"])
     checks.append(Check(
         f"fall of ASR, {LOAD_MPA[0]:g} → {LOAD_MPA[-1]:g} MPa (decades)", fall,
@@ -241,18 +230,22 @@ def run(size: str = "small") -> list[Check]:
         f"model fall over the paper's range {lo['pressure'] / 1e6:g} → "
         f"{hi['pressure'] / 1e6:g} MPa (decades)", math.log10(m10["asr"] / peak["asr"]),
         kind="info"))
+    return checks
 
+
+def _release_checks(rows: list[dict], peak: dict, rel: list[dict], final: dict) -> list[Check]:
+    """Persistence of the contact on release, then the peak itself (ASR → R_ct)."""
     p_pers = PERSIST_AT_MPA * 1e6
     unl = at(rows, p_pers, "release")
     lod = at(rows, p_pers, "load")
-    checks.append(Check(f"persistence: ASR after release to {PERSIST_AT_MPA:g} MPa / ASR at peak",
-                        unl["asr"] / peak["asr"], tolerance=MAX_UNLOAD_OVER_PEAK, kind="max",
-                        curve={"x": [r["p"] / 1e6 for r in rel],
-                               "computed": [r["asr"] * 1e4 for r in rel],
-                               "reference": [peak["asr"] * 1e4] * len(rel),
-                               "xlabel": "stack pressure (MPa), release from 400 MPa",
-                               "ylabel": "ASR (Ω cm²), release (reference: at the peak)",
-                               "logx": True, "logy": True}))
+    checks = [Check(f"persistence: ASR after release to {PERSIST_AT_MPA:g} MPa / ASR at peak",
+                    unl["asr"] / peak["asr"], tolerance=MAX_UNLOAD_OVER_PEAK, kind="max",
+                    curve={"x": [r["p"] / 1e6 for r in rel],
+                           "computed": [r["asr"] * 1e4 for r in rel],
+                           "reference": [peak["asr"] * 1e4] * len(rel),
+                           "xlabel": "stack pressure (MPa), release from 400 MPa",
+                           "ylabel": "ASR (Ω cm²), release (reference: at the peak)",
+                           "logx": True, "logy": True})]
     checks.append(Check(f"persistence: ASR released / loading branch at {PERSIST_AT_MPA:g} MPa",
                         unl["asr"] / lod["asr"], tolerance=MAX_UNLOAD_OVER_LOAD, kind="max"))
     checks.append(Check(f"ASR after release to {final['p'] / 1e6:g} MPa", final["asr"],
@@ -261,13 +254,18 @@ def run(size: str = "small") -> list[Check]:
                         kind="info"))
 
     checks.append(Check(f"ASR at the peak {LOAD_MPA[-1]:g} MPa → R_ct = RT/(F i₀)", peak["asr"],
-                        r_ct, TOL_RCT, "rel", "Ω m²"))
+                        R_CT_CM2 * 1e-4, TOL_RCT, "rel", "Ω m²"))
     checks.append(Check(f"A_r/A0 at the peak {LOAD_MPA[-1]:g} MPa", peak["A"], kind="info"))
     full = [r["p"] for r in rows if r["phase"] == "load" and r["A"] >= 1.0 - 1e-12]
     checks.append(Check("lowest loading pressure with full contact", min(full) if full
                         else math.nan, kind="info", unit="Pa"))
+    return checks
 
-    # computed against measured at the paper's pressures (magnitudes: info, see the module doc)
+
+def _measured_checks(ref: list[dict], rows: list[dict], final: dict) -> list[Check]:
+    """Computed against measured at the paper's pressures (magnitudes: info, see the module
+    doc)."""
+    checks = []
     xs, comp, meas = [], [], []
     for r in ref:
         if r["branch"] == "load":
@@ -288,6 +286,25 @@ def run(size: str = "small") -> list[Check]:
                "xlabel": "stack pressure (MPa); last point: after 400 MPa, released",
                "ylabel": "ASR (Ω cm²); reference: Krauskopf et al. 2019",
                "logx": True, "logy": True}))
+    return checks
+
+
+def run(size: str = "small") -> list[Check]:
+    from solver.fem.backend import comm_world, import_dolfinx
+
+    import_dolfinx()
+    comm = comm_world()
+    ref = load_reference()
+    case = make_case(size)
+    rows = run_cycle(case, comm)
+    peak = at(rows, LOAD_MPA[-1] * 1e6, "load")
+    low = at(rows, LOAD_MPA[0] * 1e6, "load")
+    load = [at(rows, p * 1e6, "load") for p in LOAD_MPA]
+    rel = [peak] + [at(rows, p * 1e6, "release") for p in RELEASE_MPA]
+    final = rows[-1]
+    checks = _loading_checks(case, ref, rows, peak, low, load)
+    checks += _release_checks(rows, peak, rel, final)
+    checks += _measured_checks(ref, rows, final)
     checks.append(Check("steps of the press cycle", len(rows), kind="info"))
     return checks
 

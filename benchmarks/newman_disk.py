@@ -4,22 +4,24 @@ A disk electrode of radius r₀ flush with an insulating plane, electrolyte (ion
 filling the half-space, counter electrode at infinity.
 
 * Primary distribution (no kinetic resistance, equipotential disk):
-  ``i/i_avg = ½ (1 − r²/r₀²)^(−1/2)`` (:func:`solver.physics.references.newman_disk_current_distribution`)
-  and ``R = 1/(4κr₀)`` (:func:`~solver.physics.references.newman_disk_resistance`).
+  ``i/i_avg = ½ (1 − r²/r₀²)^(−1/2)``
+  (:func:`solver.physics.references.newman_disk_current_distribution`) and ``R = 1/(4κr₀)``
+  (:func:`~solver.physics.references.newman_disk_resistance`).
 * Secondary distribution (Butler–Volmer): governed by the Wagner number ``Wa = κR_ct/r₀``
-  (:func:`~solver.physics.references.wagner_number`); the distribution flattens as Wa grows (uniform for
-  Wa → ∞).
+  (:func:`~solver.physics.references.wagner_number`); the distribution flattens as Wa grows
+  (uniform for Wa → ∞).
 
 Model: axisymmetric block (:func:`solver.fem.mesh.lithium_block_axisymmetric`, the electrolyte
 here) of radius and height ``L``, far boundary (top and outer radius) as counter electrode, Q1,
-face uniform to 2r₀ (node at r₀), graded 1.15 away. Primary: :class:`solver.fem.potential.FilmInterface`
-with a vanishing film on the disk (``R_f = 1e-7 r₀/κ``, its series term ``R_f/(πr₀²)``
-subtracted), far boundary at the applied voltage; local current density ``j = G φ`` on the face
-(:meth:`~solver.fem.potential.CurrentProblem.current_density_at`), normalised by ``I/(πr₀²)``. R: the
-least-squares extrapolation ``R(L) = R∞ + c/L`` over ``L/r₀ = 16, 32, 64`` (as in ``holm.py``).
-Secondary: :class:`solver.fem.potential.KineticInterface` (SNES newtonls), Butler–Volmer with
-α_a = α_c = 0.5 on the disk, i₀ set from Wa, galvanostatic with a mean disk current density of
-0.1 i₀ (close to the linear regime), ``L = 32 r₀``.
+face uniform to 2r₀ (node at r₀), graded 1.15 away. Primary:
+:class:`solver.physics.interface.FilmInterface` with a vanishing film on the disk
+(``R_f = 1e-7 r₀/κ``, its series term ``R_f/(πr₀²)`` subtracted), far boundary at the applied
+voltage; local current density ``j = G φ`` on the face
+(:meth:`~solver.fem.potential.CurrentProblem.current_density_at`), normalised by ``I/(πr₀²)``.
+R: the least-squares extrapolation ``R(L) = R∞ + c/L`` over ``L/r₀ = 16, 32, 64`` (as in
+``holm.py``). Secondary: :class:`solver.physics.interface.KineticInterface` (SNES newtonls),
+Butler–Volmer with α_a = α_c = 0.5 on the disk, i₀ set from Wa, galvanostatic with a mean disk
+current density of 0.1 i₀ (close to the linear regime), ``L = 32 r₀``.
 
 The FE current density near the edge (r → r₀) is singular and first-order accurate; the check
 stops at r/r₀ = 0.9 as the reference asks.
@@ -58,14 +60,15 @@ def _block(comm, n: int, L: float, grading: float):
 
 def primary(comm, n: int, L: float, grading: float, distribution: bool):
     """R (Ω) and, if asked, i/i_avg at R_CHECK·r0."""
-    from solver.fem import potential as current
     from solver.fem import mesh as geometry
-    from solver.physics import laws
+    from solver.fem.potential import CurrentProblem
+    from solver.physics.electrochemistry import FilmParams
+    from solver.physics.interface import FilmInterface
     block = _block(comm, n, L, grading)
     r_film = 1e-7 * R0 / KAPPA
-    prob = current.CurrentProblem(block, current.FilmInterface(KAPPA, laws.FilmParams(r_film)),
-                                  counter=(geometry.TOP, geometry.RIGHT),
-                                  prefix=f"newman_p{round(L / R0)}_")
+    prob = CurrentProblem(block, FilmInterface(KAPPA, FilmParams(r_film)),
+                          counter=(geometry.TOP, geometry.RIGHT),
+                          prefix=f"newman_p{round(L / R0)}_")
     prob.set_face_values(lambda x, y: np.where(x < R0, 1.0 / r_film, 0.0))
     sol = prob.solve(voltage=1.0)
     R = sol.resistance - r_film / (math.pi * R0 * R0)
@@ -79,16 +82,16 @@ def primary(comm, n: int, L: float, grading: float, distribution: bool):
 
 def secondary(comm, block, wagner: float) -> dict:
     """Max/mean and centre/mean of the disk current density at Wagner number ``wagner``."""
-    from solver.fem import potential as current
     from solver.fem import mesh as geometry
+    from solver.fem.potential import CurrentProblem
     from solver.physics import references
-    kin0 = current.Kinetics(1.0, T=T)
+    from solver.physics.interface import KineticInterface, Kinetics
+    kin0 = Kinetics(1.0, T=T)
     r_ct = wagner * R0 / KAPPA
-    kin = current.Kinetics(kin0.R_ct / r_ct, T=T)  # R_ct ∝ 1/i0
+    kin = Kinetics(kin0.R_ct / r_ct, T=T)  # R_ct ∝ 1/i0
     wa = references.wagner_number(KAPPA, kin.R_ct, R0)
-    prob = current.CurrentProblem(block, current.KineticInterface(KAPPA, kin),
-                                  counter=(geometry.TOP, geometry.RIGHT),
-                                  prefix=f"newman_wa{wagner:g}_")
+    prob = CurrentProblem(block, KineticInterface(KAPPA, kin),
+                          counter=(geometry.TOP, geometry.RIGHT), prefix=f"newman_wa{wagner:g}_")
     prob.set_face_values(lambda x, y: (x < R0).astype(float))
     j_disk = 0.1 * kin.i0
     sol = prob.solve(current_density=j_disk * R0**2 / prob.block.lengths[0] ** 2)

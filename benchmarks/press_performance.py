@@ -80,6 +80,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _performance as perf  # noqa: E402
 
 from solver.batch.bench.check import Check, bench_main  # noqa: E402
+from solver.fem import kinematics
 
 NAME = "press_performance"
 CITATION = ("lamina performance benchmark (no external reference): Newton step vs linear solve "
@@ -113,7 +114,6 @@ def linear_solve(cp, pressure: float, prefix: str) -> dict:
 
     from solver.fem import mesh as geometry
 
-    from solver.fem import mechanics
 
     from solver.fem import petsc
 
@@ -125,11 +125,11 @@ def linear_solve(cp, pressure: float, prefix: str) -> dict:
     bonded = dolfinx.fem.locate_dofs_topological(V.sub(cp.vertical), fdim, face)
     bcs = [*cp.bcs, dolfinx.fem.dirichletbc(PETSc.ScalarType(0.0), bonded, V.sub(cp.vertical))]
     E, nu = quadrature.elastic_moduli(cp.material)
-    stress = mechanics.LinearElastic(E, nu).stress
+    stress = kinematics.LinearElastic(E, nu).stress
     u, v = ufl.TrialFunction(V), ufl.TestFunction(V)
     ds = ufl.Measure("ds", domain=mesh, subdomain_data=cp.block.facet_tags)
-    a = ufl.dot(stress(mechanics.strain_mandel(u, cp.kind)),
-                mechanics.strain_mandel(v, cp.kind)) * ufl.dx
+    a = ufl.dot(stress(kinematics.strain_mandel(u, cp.kind)),
+                kinematics.strain_mandel(v, cp.kind)) * ufl.dx
     L = -pressure * v[cp.vertical] * ds(geometry.TOP)
     a_form, L_form = dolfinx.fem.form(a), dolfinx.fem.form(L)
     x = dolfinx.fem.Function(V)

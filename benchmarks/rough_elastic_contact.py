@@ -3,7 +3,7 @@
 A thick elastic block (3D, Q1 hexahedra, :func:`solver.fem.mesh.lithium_block_3d`) is pressed onto
 a rigid, isotropic self-affine surface (H = 0.8, short cutoff λs, long cutoff λr = L/2 with a flat
 plateau below it; ``full``: λr/λs = 8, ``small``: λr/λs = 4) by the product's contact solver
-(:class:`solver.fem.mechanics.ContactProblem`, SNES ``vinewtonrsls``), at four loads
+(:class:`solver.fem.contact.ContactProblem`, SNES ``vinewtonrsls``), at four loads
 x = p̄/(E* h'_rms) = 0.02, 0.04, 0.06, 0.08 (A/A0 ≈ 4.5–17 %). κ is the least-squares slope of
 A/A0 against x through the origin, per seed. Checked: 1.8 ≤ κ ≤ 2.3 for the mean over the FE seeds
 (``full``: seeds 1–5) and for the FE's estimate of the surface-class mean (below); FE/BEM on the
@@ -134,6 +134,11 @@ import time
 import numpy as np
 
 from solver.batch.bench.check import Check, bench_main
+from solver.fem import contact
+from solver.fem import contact_results
+from solver.fem import kinematics
+from solver.simulation import loadstep
+from solver.surface.heightmap import HeightMap
 
 NAME = "rough_elastic_contact"
 CITATION = ("Yastrebov, Anciaux, Molinari, J. Mech. Phys. Solids 107, 469 (2017) and Tribol. Int. "
@@ -391,11 +396,10 @@ def fe_hertz_alpha(comm, n_offsets: int, rng) -> tuple[float, float]:
     block of the rough benchmark's kind (spot radius a = 1.5–3 elements, centre at a random
     point of a central element; block 16 elements wide and thick, so the mirror images and the
     finite thickness change a by < 0.5 %). Returns (α, mean A_nodes/πa²)."""
-    from solver.fem import mechanics
     n, R = 16, 1e-3
     L = HERTZ_PATCH * SHORT
     d = L / n
-    mat = mechanics.LinearElastic(E, NU)
+    mat = kinematics.LinearElastic(E, NU)
     block = fe_block(comm, L, n, 0.0)
     num = den = 0.0
     ratios = []
@@ -405,11 +409,11 @@ def fe_hertz_alpha(comm, n_offsets: int, rng) -> tuple[float, float]:
         def sphere(x, y, cx=cx, cy=cy):
             return -((x - cx) ** 2 + (y - cy) ** 2) / (2 * R)
 
-        cp = mechanics.ContactProblem(block, sphere, mat.stress, prefix=f"rough_hertz{k}_")
+        cp = contact.ContactProblem(block, sphere, mat.stress, prefix=f"rough_hertz{k}_")
         for a in (1.5, 2.0, 2.5, 3.0):
             P = 4 * mat.E_star * (a * d) ** 3 / (3 * R)
-            mechanics.solve_load_step(cp, P / L**2)
-            st = mechanics.contact_state(cp)
+            loadstep.solve_load_step(cp, P / L**2)
+            st = contact_results.contact_state(cp)
             c = face_contact(cp, st, n, d)
             excess = st.fraction * L**2 - math.pi * (a * d) ** 2
             per = staircase_perimeter(c, d, symmetric=True)
@@ -421,22 +425,20 @@ def fe_hertz_alpha(comm, n_offsets: int, rng) -> tuple[float, float]:
 
 def fe_rough(comm, h_gen: np.ndarray, per: int, seed: int, alpha: float) -> dict:
     """Press one surface at LOADS; the area fractions (node count and corrected) per load."""
-    from solver.fem import mesh as geometry
-    from solver.fem import mechanics
     L = side(h_gen)
     h = sampled(h_gen, per)
     n = h.shape[0]
     d = L / n
     slope = interpolant_rms_gradient(h, d)
-    mat = mechanics.LinearElastic(E, NU)
+    mat = kinematics.LinearElastic(E, NU)
     block = fe_block(comm, L, n, float(h.max()))
-    cp = mechanics.ContactProblem(block, geometry.SurfaceHeights(h, (L, L)), mat.stress,
+    cp = contact.ContactProblem(block, HeightMap(h, (L, L)), mat.stress,
                                   prefix=f"rough_s{seed}_n{n}_")
     rows = []
     t0 = time.perf_counter()
     for x in LOADS:
-        step = mechanics.solve_load_step(cp, x * mat.E_star * slope)
-        st = mechanics.contact_state(cp)
+        step = loadstep.solve_load_step(cp, x * mat.E_star * slope)
+        st = contact_results.contact_state(cp)
         c = face_contact(cp, st, n, d)
         per_len = staircase_perimeter(c, d, symmetric=True)
         rows.append({"x": x, "nodes": st.fraction,
@@ -458,11 +460,10 @@ def run(size: str = "small") -> list[Check]:
     from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
-    from solver.fem import mechanics
     comm = comm_world()
     cfg = SIZES[size]
     band = cfg["band"]
-    E_star = mechanics.LinearElastic(E, NU).E_star
+    E_star = kinematics.LinearElastic(E, NU).E_star
     rng = np.random.default_rng(20170469)
 
     alpha_fe, hertz_fe = fe_hertz_alpha(comm, cfg["hertz_offsets"], rng)

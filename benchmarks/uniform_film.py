@@ -4,15 +4,15 @@ With the whole face in contact and a uniform interface law, the potential is exa
 the distance from the face (the FE space contains it), the current density is uniform, and
 ``ASR = ΔV/J − t/c`` equals the interface's specific resistance to round-off:
 
-* electronic Li|Cu (:class:`solver.fem.potential.FilmInterface`): ``R_film``, and
+* electronic Li|Cu (:class:`solver.physics.interface.FilmInterface`): ``R_film``, and
   ``R_film/(1 + p/p_ref)^β`` for a pressure-dependent film at uniform pressure p
-  (:func:`solver.physics.laws.film_conductance`);
-* ionic Li|SE (:class:`~solver.fem.potential.KineticInterface`, Butler–Volmer): ``η(J)/J`` with η the
-  inverse of the kinetics at the applied current density (``→ R_ct`` as J → 0);
+  (:func:`solver.physics.electrochemistry.film_conductance`);
+* ionic Li|SE (:class:`~solver.physics.interface.KineticInterface`, Butler–Volmer): ``η(J)/J``
+  with η the inverse of the kinetics at the applied current density (``→ R_ct`` as J → 0);
 * anode-less Cu|SE (nucleation dead band η_n): the same with the shifted law, plating (J < 0).
 
 The face fields come from a synthetic contact map (full contact, uniform pressure) through
-:meth:`solver.fem.potential.CurrentProblem.set_contact_map` on a grid that does not match the FE face,
+:func:`solver.simulation.current.set_contact_map` on a grid that does not match the FE face,
 both galvanostatic and potentiostatic; 3D hexahedra and a plane-strain 2D block. The current map
 on the surface grid must be uniform (``j_max/j_mean = 1``).
 """
@@ -55,8 +55,10 @@ def _block(comm, dim: int, n: int):
 
 
 def run(size: str = "small") -> list[Check]:
-    from solver.fem import potential as current
-    from solver.physics import laws
+    from solver.fem.potential import CurrentProblem
+    from solver.physics.interface import FilmInterface, KineticInterface, Kinetics
+    from solver.simulation import current
+    from solver.physics.electrochemistry import FARADAY, FilmParams, GAS_CONSTANT
     from solver.fem.backend import comm_world, import_dolfinx
 
     import_dolfinx()
@@ -68,10 +70,10 @@ def run(size: str = "small") -> list[Check]:
         block = _block(comm, dim, cfg["n_face"])
         maps = full_contact_map(cfg["n_grid"], dim)
         # electronic, constant and pressure-dependent film
-        for film, label in ((laws.FilmParams(R_FILM), "R_film"),
-                            (laws.FilmParams(R_FILM, p_ref=1e6, beta=0.5), "R_film(p)")):
+        for film, label in ((FilmParams(R_FILM), "R_film"),
+                            (FilmParams(R_FILM, p_ref=1e6, beta=0.5), "R_film(p)")):
             ref = R_FILM / (1.0 + P_UNIFORM / film.p_ref) ** film.beta
-            prob = current.CurrentProblem(block, current.FilmInterface(SIGMA, film),
+            prob = CurrentProblem(block, FilmInterface(SIGMA, film),
                                           prefix=f"uniform_e{dim}_{film.beta:g}_")
             for drive in ("current", "voltage"):
                 step = current.solve_step(
@@ -82,10 +84,10 @@ def run(size: str = "small") -> list[Check]:
             checks.append(Check(f"{dim}D Li|Cu current map j_max/j_mean",
                                 step.metrics.j_max_over_mean, 1.0, 1e-9, "rel"))
         # ionic Li|SE and anode-less Cu|SE
-        for kin, jj, label in ((current.Kinetics(10.0), J, "Li|SE"),
-                               (current.Kinetics(10.0, eta_nucleation=0.02), -J, "Cu|SE η_n")):
+        for kin, jj, label in ((Kinetics(10.0), J, "Li|SE"),
+                               (Kinetics(10.0, eta_nucleation=0.02), -J, "Cu|SE η_n")):
             ref = kin.overpotential(jj) / jj
-            prob = current.CurrentProblem(block, current.KineticInterface(KAPPA, kin),
+            prob = CurrentProblem(block, KineticInterface(KAPPA, kin),
                                           prefix=f"uniform_i{dim}_{label[:2]}_")
             step = current.solve_step(prob, maps, 0, current_density=jj)
             checks.append(Check(f"{dim}D {label} ASR = η(J)/J, current", step.solution.asr, ref,
@@ -98,9 +100,9 @@ def run(size: str = "small") -> list[Check]:
                                 sol.current_density, jj, TOL, "rel", "A/m²"))
             checks.append(Check(f"{dim}D {label} current map j_max/j_mean",
                                 step.metrics.j_max_over_mean, 1.0, 1e-6, "rel"))
-    kin = current.Kinetics(10.0)
+    kin = Kinetics(10.0)
     checks.append(Check("R_ct of i0 = 10 A/m² (linearised)", kin.R_ct,
-                        laws.GAS_CONSTANT * kin.T / (laws.FARADAY * 10.0), 1e-12, "rel",
+                        GAS_CONSTANT * kin.T / (FARADAY * 10.0), 1e-12, "rel",
                         "Ω m²"))
     checks.append(Check("η(J)/J → R_ct at J = 1e-4 i0", kin.overpotential(1e-3) / 1e-3,
                         kin.R_ct, 1e-6, "rel", "Ω m²"))

@@ -15,7 +15,7 @@ on the face's vertical displacement.
 
 The contact edge is located inside the element: the gap opens like ``(x − a)^(3/2)`` outside a
 smooth contact, so ``g^(2/3)`` of the two first free nodes is extrapolated linearly to zero
-(:func:`solver.fem.mechanics.contact_edges_1d`, method ``"gap"``). The node-counting estimate is
+(:func:`solver.fem.contact_results.contact_edges_1d`, method ``"gap"``). The node-counting estimate is
 reported for comparison.
 """
 
@@ -27,6 +27,10 @@ import time
 import numpy as np
 
 from solver.batch.bench.check import Check, bench_main
+from solver.fem import contact
+from solver.fem import contact_results
+from solver.fem import kinematics
+from solver.simulation import loadstep
 
 NAME = "westergaard"
 CITATION = ("Westergaard, J. Appl. Mech. 6, A49 (1939); Johnson, Contact Mechanics (1985), §13: "
@@ -57,9 +61,8 @@ def half_width(ratio: float) -> float:
 def solve(comm, n_face: int, grading: float, ratios) -> list[dict]:
     """Press the block to each ``p̄/p*`` in turn; the contact edge and peak pressure at each."""
     from solver.fem import mesh as geometry
-    from solver.fem import mechanics
     from solver.physics import references
-    mat = mechanics.LinearElastic(E, NU)
+    mat = kinematics.LinearElastic(E, NU)
     p_star = references.westergaard_full_contact_pressure(mat.E_star, AMPLITUDE, WAVELENGTH)
     h_face = WAVELENGTH / (2 * n_face)
     block = geometry.lithium_block_2d(comm, WAVELENGTH / 2, THICKNESS, h_face, n_face, grading,
@@ -68,14 +71,14 @@ def solve(comm, n_face: int, grading: float, ratios) -> list[dict]:
     def surface(x):
         return AMPLITUDE * np.cos(2 * np.pi * x / WAVELENGTH)
 
-    cp = mechanics.ContactProblem(block, surface, mat.stress,
+    cp = contact.ContactProblem(block, surface, mat.stress,
                                   prefix=f"westergaard_n{n_face}_")
     out = []
     for ratio in ratios:
         t0 = time.perf_counter()
-        step = mechanics.solve_load_step(cp, ratio * p_star)
-        state = mechanics.contact_state(cp)
-        face = mechanics.gather_face(state, comm)
+        step = loadstep.solve_load_step(cp, ratio * p_star)
+        state = contact_results.contact_state(cp)
+        face = contact_results.gather_face(state, comm)
         x = face.points[:, 0]
         exact = references.westergaard_pressure(x, ratio * p_star, p_star, WAVELENGTH)
         peak = 2 * math.sqrt(ratio) * p_star
@@ -85,7 +88,7 @@ def solve(comm, n_face: int, grading: float, ratios) -> list[dict]:
                "force": state.force, "p_star": p_star,
                "p0": float(face.pressure[np.argmin(x)])}
         for method in ("gap", "node"):
-            edges = mechanics.contact_edges_1d(x, face.gap, face.pressure, face.in_contact,
+            edges = contact_results.contact_edges_1d(x, face.gap, face.pressure, face.in_contact,
                                                method)
             row[f"a_{method}"] = edges[0][0] if len(edges) == 1 else math.nan
         out.append(row)

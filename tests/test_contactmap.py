@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from solver.physics import spots
 from solver.simulation import contactmap
 from solver.errors import InputError
 
@@ -12,13 +13,13 @@ from solver.errors import InputError
 def test_label_spots_matches_scipy(seed):
     rng = np.random.default_rng(seed)
     mask = rng.random((61, 47)) < 0.45
-    labels, n = contactmap.label_spots(mask)
+    labels, n = spots.label_spots(mask)
     ref, n_ref = ndimage.label(mask)  # 4-connectivity by default
     assert n == n_ref
     # same partition: a bijection between labels
     pairs = set(zip(labels[mask].tolist(), ref[mask].tolist()))
     assert len(pairs) == n
-    sizes = contactmap.spot_sizes(labels, n)
+    sizes = spots.spot_sizes(labels, n)
     ref_sizes = np.bincount(ref.ravel())[1:]
     assert sorted(sizes.tolist()) == sorted(ref_sizes.tolist())
 
@@ -27,7 +28,7 @@ def test_spot_statistics_areas():
     mask = np.zeros((10, 10), bool)
     mask[1:3, 1:3] = True  # 4 cells
     mask[6, 6] = True      # 1 cell
-    st = contactmap.spot_statistics(mask, cell_area=2.0)
+    st = spots.spot_statistics(mask, cell_area=2.0)
     assert st["n_spots"] == 2 and st["spot_areas"] == [8.0, 2.0]
     assert st["spot_area_max"] == 8.0 and st["spot_area_mean"] == 5.0
 

@@ -1,4 +1,5 @@
-"""Current through the pressed interface (solver.fem.potential).
+"""Current through the pressed interface (solver.physics.interface, solver.physics.current_metrics,
+solver.fem.potential, solver.simulation.current).
 
 A rough synthetic contact map gives the same ASR on 1 and 2 ranks; bad input raises InputError;
 the metrics of hand-made current maps match hand-computed values; face fields and the contact
@@ -17,9 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
+from solver.errors import InputError, SolveError
+from solver.fem import mesh as geometry
 from solver.fem.backend import comm_world, import_dolfinx
+from solver.fem.face_sampling import face_field
+from solver.fem.potential import CurrentProblem
+from solver.physics.current_metrics import current_metrics, top_area_share
+from solver.physics.electrochemistry import FilmParams, butler_volmer
+from solver.physics.interface import FilmInterface, KineticInterface, Kinetics
+from solver.simulation import contactmap, current
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +47,6 @@ def _collective_cleanup():
 
 def rough_map(n: int = 24, seed: int = 3, dim: int = 3) -> dict:
     """Contact-map arrays of one step: smooth random contact blobs on an n × n grid."""
-    from solver.simulation import contactmap
     rng = np.random.default_rng(seed)
     shape = (n, n) if dim == 3 else (n, 1)
     k = np.fft.fftfreq(n)[:, None] ** 2 + (np.fft.fftfreq(n)[None, :] ** 2 if dim == 3 else 0)
@@ -56,18 +63,14 @@ def rough_map(n: int = 24, seed: int = 3, dim: int = 3) -> dict:
 
 def rough_case_results() -> dict:
     """ASR of the rough map for the film (Li|Cu) and kinetic (Li|SE) interfaces, any ranks."""
-    from solver.fem import potential as current
-    from solver.fem import mesh as geometry
-    from solver.physics import laws
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 10, (12, 12), 1.2)
     maps = rough_map()
-    film = laws.FilmParams(1e-4, p_ref=1e6, beta=0.5, decay_length=5e-9)
+    film = FilmParams(1e-4, p_ref=1e6, beta=0.5, decay_length=5e-9)
     out = {"ranks": COMM.size}
-    pe = current.CurrentProblem(block, current.FilmInterface(1.1e7, film), prefix="rough_e_")
-    pe.set_contact_map(maps, 0)
+    pe = CurrentProblem(block, FilmInterface(1.1e7, film), prefix="rough_e_")
+    current.set_contact_map(pe, maps, 0)
     out["asr_film"] = pe.solve(current_density=10.0).asr
-    pi = current.CurrentProblem(block, current.KineticInterface(0.1, current.Kinetics(10.0)),
-                                prefix="rough_i_")
+    pi = CurrentProblem(block, KineticInterface(0.1, Kinetics(10.0)), prefix="rough_i_")
     out["asr_bv"] = current.solve_step(pi, maps, 0, current_density=10.0).solution.asr
     return out
 
@@ -78,9 +81,8 @@ def rough_case_results() -> dict:
 
 
 def test_metrics_of_a_ramp_match_hand_values():
-    from solver.fem import potential as current
     j = np.arange(1.0, 101.0).reshape(10, 10)  # 1 … 100 A/m²
-    m = current.current_metrics(j, 2.0, j_crit=80.0)
+    m = current_metrics(j, 2.0, j_crit=80.0)
     # numpy linear interpolation at index q(n-1): 49.5, 89.1, 98.01, 98.901
     assert m.percentiles == pytest.approx({"p50": 50.5, "p90": 90.1, "p99": 99.01,
                                            "p99.9": 99.901}, rel=1e-12)
@@ -93,24 +95,22 @@ def test_metrics_of_a_ramp_match_hand_values():
 
 
 def test_top_share_counts_a_fractional_cell():
-    from solver.fem import potential as current
     j = np.zeros((15, 10))
     j[0, 0], j[0, 1], j[0, 2] = 30.0, 20.0, 10.0
     # 1 % of 150 cells = 1.5 cells: 30 + 0.5·20 of the total 60
-    assert current.top_area_share(j) == pytest.approx(40.0 / 60.0)
-    m = current.current_metrics(j, 1.0, j_crit=15.0)
+    assert top_area_share(j) == pytest.approx(40.0 / 60.0)
+    m = current_metrics(j, 1.0, j_crit=15.0)
     assert m.risk_area_fraction == pytest.approx(2 / 150)
 
 
 def test_spot_currents_by_hand():
-    from solver.fem import potential as current
     inc = np.zeros((6, 6), bool)
     inc[0:2, 0:2] = True      # spot A: 4 cells
     inc[4, 3:6] = True        # spot B: 3 cells
     j = np.where(inc, 0.0, 0.0)
     j[0:2, 0:2] = [[1.0, 2.0], [3.0, 4.0]]   # A carries 10·cell
     j[4, 3:6] = [10.0, 20.0, 30.0]           # B carries 60·cell
-    m = current.current_metrics(j, 0.5, in_contact=inc)
+    m = current_metrics(j, 0.5, in_contact=inc)
     s = m.spots
     assert s.n_spots == 2
     assert s.current.tolist() == pytest.approx([30.0, 5.0])  # largest first, × cell area 0.5
@@ -126,29 +126,26 @@ def test_spot_currents_by_hand():
 
 
 def test_metrics_bad_input():
-    from solver.fem import potential as current
     with pytest.raises(InputError, match="j_crit"):
-        current.current_metrics(np.ones((4, 4)), 1.0, j_crit=0.0)
+        current_metrics(np.ones((4, 4)), 1.0, j_crit=0.0)
     with pytest.raises(InputError, match="j_crit"):
-        current.current_metrics(np.ones((4, 4)), 1.0, j_crit=-3.0)
+        current_metrics(np.ones((4, 4)), 1.0, j_crit=-3.0)
     with pytest.raises(InputError, match="non-finite"):
-        current.current_metrics(np.array([[1.0, np.nan]]), 1.0)
+        current_metrics(np.array([[1.0, np.nan]]), 1.0)
 
 
 def test_kinetics_laws():
-    from solver.fem import potential as current
-    from solver.physics import laws
-    k = current.Kinetics(10.0, 0.4, 0.6)
+    k = Kinetics(10.0, 0.4, 0.6)
     eta = np.linspace(-0.1, 0.1, 11)
-    assert np.allclose(k.current(eta), laws.butler_volmer(eta, 10.0, 0.4, 0.6), rtol=1e-14)
+    assert np.allclose(k.current(eta), butler_volmer(eta, 10.0, 0.4, 0.6), rtol=1e-14)
     for j in (-50.0, -1e-3, 1e-3, 7.0, 300.0):
         assert float(k.current(k.overpotential(j))) == pytest.approx(j, rel=1e-10)
-    kn = current.Kinetics(10.0, eta_nucleation=0.05, smoothing=1e-3)
+    kn = Kinetics(10.0, eta_nucleation=0.05, smoothing=1e-3)
     # dead band: no current well inside, shifted Butler–Volmer well outside
     assert abs(float(kn.current(0.03))) < 1e-6 * 10.0
-    shifted = float(laws.butler_volmer(-0.15, 10.0, 0.5, 0.5))
+    shifted = float(butler_volmer(-0.15, 10.0, 0.5, 0.5))
     assert float(kn.current(-0.2)) == pytest.approx(shifted, rel=1e-6)
-    plain = current.Kinetics(10.0)
+    plain = Kinetics(10.0)
     assert kn.overpotential(-10.0) == pytest.approx(plain.overpotential(-10.0) - 0.05, rel=1e-6)
 
 
@@ -157,24 +154,19 @@ def test_kinetics_laws():
     ({"i0": 1.0, "alpha_a": 0.0}, "alpha_a"), ({"i0": 1.0, "T": -5.0}, "T"),
     ({"i0": 1.0, "eta_nucleation": -0.01}, "eta_nucleation")])
 def test_kinetics_bad_input(kwargs, field):
-    from solver.fem import potential as current
     with pytest.raises(InputError, match=field):
-        current.Kinetics(**kwargs)
+        Kinetics(**kwargs)
 
 
 @pytest.mark.parametrize("value", [0.0, -1e7, math.inf, math.nan, "a lot"])
 def test_conductivities_must_be_positive(value):
-    from solver.fem import potential as current
-    from solver.physics import laws
     with pytest.raises(InputError, match="sigma"):
-        current.FilmInterface(value, laws.FilmParams(1e-4))
+        FilmInterface(value, FilmParams(1e-4))
     with pytest.raises(InputError, match="kappa"):
-        current.KineticInterface(value, current.Kinetics(1.0))
+        KineticInterface(value, Kinetics(1.0))
 
 
 def test_map_step_checks():
-    from solver.simulation import contactmap
-    from solver.fem import potential as current
     maps = rough_map(8)
     st = current.map_step(maps, 0)
     # the press cycle's ContactMaps object works as well as its arrays
@@ -206,8 +198,6 @@ def test_map_step_checks():
 @pytest.mark.fem
 def test_face_field_means_are_exact():
     """Facet means of a bilinear field on hexahedra and a linear one on tetrahedra."""
-    from solver.fem import potential as current
-    from solver.fem import mesh as geometry
     dolfinx = import_dolfinx()
     # the mean of x·y over a rectangle is the product of the means; a linear field's mean over a
     # triangle is its value at the centroid
@@ -218,7 +208,7 @@ def test_face_field_means_are_exact():
         block = geometry.lithium_block_3d(COMM, (2.0, 1.0), 1.0, 0.5, (4, 3), cell=cell)
         V0 = dolfinx.fem.functionspace(block.mesh, ("DG", 0))
         facets = block.facet_tags.find(geometry.BOTTOM)
-        g = current.face_field(V0, facets, f, samples=3)
+        g = face_field(V0, facets, f, samples=3)
         mesh = block.mesh
         X = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, 2, facets)]
         mesh.topology.create_connectivity(2, 3)
@@ -231,18 +221,13 @@ def test_face_field_means_are_exact():
 def test_contact_area_from_map_is_exact_on_a_matching_face():
     """FE face elements = grid cells: the nearest-point Voronoi cells split each facet into
     quarters, so the face's contact area equals the grid's in_contact area exactly."""
-    from solver.fem import potential as current
-    from solver.fem import mesh as geometry
-    from solver.physics import laws
     maps = rough_map(12)
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
-    prob = current.CurrentProblem(block, current.KineticInterface(0.1, current.Kinetics(1.0)),
-                                  prefix="area_i_")
-    st = prob.set_contact_map(maps, 0)
+    prob = CurrentProblem(block, KineticInterface(0.1, Kinetics(1.0)), prefix="area_i_")
+    st = current.set_contact_map(prob, maps, 0)
     assert prob.face_total() / prob.face_area == pytest.approx(st.in_contact.mean(), rel=1e-12)
-    pf = current.CurrentProblem(block, current.FilmInterface(1e7, laws.FilmParams(1e-4)),
-                                prefix="area_e_")
-    pf.set_contact_map(maps, 0)
+    pf = CurrentProblem(block, FilmInterface(1e7, FilmParams(1e-4)), prefix="area_e_")
+    current.set_contact_map(pf, maps, 0)
     assert pf.face_total() == pytest.approx(1e4 * st.in_contact.mean() * LX * LX, rel=1e-12)
 
 
@@ -251,13 +236,9 @@ def test_rough_film_asr_is_film_over_contact_fraction():
     """Lithium conducts ~1e11 times better than the film per unit length: the ASR of a rough
     contact is R_film/A_frac (parallel spots) up to the tiny Li constriction; current balance
     and the current map."""
-    from solver.fem import potential as current
-    from solver.fem import mesh as geometry
-    from solver.physics import laws
     maps = rough_map(12)
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
-    prob = current.CurrentProblem(block, current.FilmInterface(1.1e7, laws.FilmParams(1e-4)),
-                                  prefix="rough_film_")
+    prob = CurrentProblem(block, FilmInterface(1.1e7, FilmParams(1e-4)), prefix="rough_film_")
     step = current.solve_step(prob, maps, 0, current_density=10.0, j_crit=15.0)
     frac = float(maps["in_contact"][0].mean())
     sol = step.solution
@@ -274,13 +255,9 @@ def test_rough_film_asr_is_film_over_contact_fraction():
 
 @pytest.mark.fem
 def test_plane_strain_profile_map():
-    from solver.fem import potential as current
-    from solver.fem import mesh as geometry
-    from solver.physics import laws
     maps = rough_map(32, dim=2)
     block = geometry.lithium_block_2d(COMM, LX, THICKNESS, THICKNESS / 10, 32, 1.2)
-    prob = current.CurrentProblem(block, current.FilmInterface(1.1e7, laws.FilmParams(1e-4)),
-                                  prefix="ps_film_")
+    prob = CurrentProblem(block, FilmInterface(1.1e7, FilmParams(1e-4)), prefix="ps_film_")
     step = current.solve_step(prob, maps, 0, voltage=1e-3)
     frac = float(maps["in_contact"][0].mean())
     assert step.solution.asr == pytest.approx(1e-4 / frac, rel=1e-6)
@@ -289,12 +266,8 @@ def test_plane_strain_profile_map():
 
 @pytest.mark.fem
 def test_problem_bad_input():
-    from solver.fem import potential as current
-    from solver.fem import mesh as geometry
-    from solver.physics import laws
     block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 4, (4, 4), 1.3)
-    prob = current.CurrentProblem(block, current.FilmInterface(1e7, laws.FilmParams(1e-4)),
-                                  prefix="bad_e_")
+    prob = CurrentProblem(block, FilmInterface(1e7, FilmParams(1e-4)), prefix="bad_e_")
     with pytest.raises(InputError, match="exactly one"):
         prob.solve()
     with pytest.raises(InputError, match="exactly one"):
@@ -306,11 +279,11 @@ def test_problem_bad_input():
     maps = rough_map(8)
     wrong = dict(maps, physical_sizes=np.array([2 * LX, LX]))
     with pytest.raises(InputError, match="physical_sizes"):
-        prob.set_contact_map(wrong, 0)
+        current.set_contact_map(prob, wrong, 0)
     with pytest.raises(InputError, match="grid"):
-        prob.set_contact_map(maps, 0, heights=np.zeros((9, 8)), physical_sizes=(LX, LX))
+        current.set_contact_map(prob, maps, 0, heights=np.zeros((9, 8)), physical_sizes=(LX, LX))
     with pytest.raises(InputError, match="model"):
-        current.CurrentProblem(block, "film", prefix="bad_x_")
+        CurrentProblem(block, "film", prefix="bad_x_")
 
 
 # The current benchmarks (holm, greenwood, newman_disk, uniform_film) run small, serially and on

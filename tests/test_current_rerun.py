@@ -253,7 +253,7 @@ def test_default_case_on_one_and_two_ranks(default_run):
     Newton's iteration counts differ between the two (round-off in MUMPS); the press steps and
     the results do not, because a failed Newton solve inside a step is continued by smaller
     platen moves towards the same solution instead of changing the load path
-    (:func:`solver.fem.mechanics._platen_continuation`). The halvings of a move are counted in a
+    (:func:`solver.simulation.platen.platen_continuation`). The halvings of a move are counted in a
     row: counted in total (before 2026-11-23), the step to 1 MPa used them up on the CI machine
     on 1 rank and not on 2, and the load paths parted (``tests/test_platen.py``).
     """

@@ -84,6 +84,17 @@ class InterfaceLaw(Protocol):
         field and the body's potential φ (V) on the face."""
 
 
+def _check_body(law, conductivity: str, label: str, part: str, part_type: type,
+                type_path: str) -> None:
+    """Store the body's conductivity field as a float > 0 (S/m) and check the law's parameter
+    object ``part``; InputError naming the field otherwise."""
+    object.__setattr__(law, conductivity, require_positive(f"{conductivity} ({label})",
+                                                           getattr(law, conductivity), "S/m"))
+    value = getattr(law, part)
+    if not isinstance(value, part_type):
+        raise InputError(f"{part}={value!r}: must be a {type_path}")
+
+
 @dataclass(frozen=True, slots=True)
 class FilmInterface:
     """Electronic Li|Cu contact: lithium body of conductivity ``sigma`` (S/m), copper at φ = 0,
@@ -97,14 +108,12 @@ class FilmInterface:
     drop_sign: ClassVar[float] = 1.0
 
     def __post_init__(self):
-        object.__setattr__(self, "sigma", require_positive("sigma (lithium conductivity)",
-                                                           self.sigma, "S/m"))
-        if not isinstance(self.film, FilmParams):
-            raise InputError(f"film={self.film!r}: must be a "
-                             "solver.physics.electrochemistry.FilmParams")
+        _check_body(self, "sigma", "lithium conductivity", "film", FilmParams,
+                    "solver.physics.electrochemistry.FilmParams")
 
     @property
     def conductivity(self) -> float:
+        """σ of the lithium, S/m."""
         return self.sigma
 
     def face_values(self, sample: Sampler, x, y) -> np.ndarray:
@@ -200,14 +209,12 @@ class KineticInterface:
     drop_sign: ClassVar[float] = -1.0
 
     def __post_init__(self):
-        object.__setattr__(self, "kappa", require_positive("kappa (ionic conductivity)",
-                                                           self.kappa, "S/m"))
-        if not isinstance(self.kinetics, Kinetics):
-            raise InputError(f"kinetics={self.kinetics!r}: must be a "
-                             "solver.physics.interface.Kinetics")
+        _check_body(self, "kappa", "ionic conductivity", "kinetics", Kinetics,
+                    "solver.physics.interface.Kinetics")
 
     @property
     def conductivity(self) -> float:
+        """κ of the electrolyte, S/m."""
         return self.kappa
 
     def face_values(self, sample: Sampler, x, y) -> np.ndarray:

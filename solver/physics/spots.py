@@ -72,5 +72,6 @@ def spot_statistics(in_contact: np.ndarray, cell_area: float) -> dict:
     pct = np.percentile(areas, [10, 50, 90])
     return {"n_spots": int(n), "spot_area_mean": float(areas.mean()),
             "spot_area_max": float(areas.max()),
-            "spot_area_percentiles": {"p10": float(pct[0]), "p50": float(pct[1]), "p90": float(pct[2])},
+            "spot_area_percentiles": {"p10": float(pct[0]), "p50": float(pct[1]),
+                                      "p90": float(pct[2])},
             "spot_areas": np.sort(areas)[::-1].tolist()}

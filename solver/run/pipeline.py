@@ -19,70 +19,10 @@ import numpy as np
 from solver.case import config as cfgmod
 from solver.case.config import Case, SurfaceConfig
 from solver.errors import Checkpointed, InputError
+from solver.fem import contact_results
+from solver.simulation.surface import SurfaceResult, build_heights, surface_stage
 
 log = logging.getLogger("lamina")
-
-
-@dataclass(frozen=True)
-class SurfaceResult:
-    """The counter-surface of a case: heights (m) on the periodic grid and their statistics."""
-
-    heights: np.ndarray
-    physical_sizes: tuple[float, float]
-    periodic: bool
-    statistics: dict
-    psd: tuple  # (q, C, fit dict) for the PSD figure
-
-
-def build_heights(s: SurfaceConfig, seed: int) -> tuple[np.ndarray, tuple[float, float], bool]:
-    """Heights (m), physical sizes (m) and periodicity of the surface a case asks for."""
-    from solver.surface import synthesis as surface
-    nb, sizes = s.nb_grid_pts, s.physical_sizes
-    if s.kind == "self_affine":
-        h = surface.self_affine(
-            nb, sizes, s.hurst, rms_height=s.rms_height, rms_slope=s.rms_slope,
-            short_cutoff=s.short_cutoff, long_cutoff=s.long_cutoff, rolloff=s.rolloff,
-            correlation_ratio=s.correlation_ratio, lay_angle=math.radians(s.lay_angle_deg),
-            seed=seed)
-        if (s.skewness, s.kurtosis) != (0.0, 3.0):
-            h = surface.non_gaussian(h, s.skewness, s.kurtosis)
-        return h, sizes, True
-    if s.kind == "flat":
-        return surface.flat(nb, sizes), sizes, True
-    if s.kind == "sinusoid_1d":
-        return surface.sinusoid_1d(nb, sizes, s.amplitude, s.wavelength), sizes, True
-    if s.kind == "sinusoid_2d":
-        return surface.sinusoid_2d(nb, sizes, s.amplitude, s.wavelength), sizes, True
-    if s.kind == "paraboloid":
-        return surface.paraboloid(nb, sizes, s.radius), sizes, False
-    if s.kind == "measured":
-        from solver.surface import measured as topography
-        if s.unit is None:
-            raise InputError(f"surface.unit: required for kind = 'measured' (allowed: "
-                             f"{', '.join(topography.UNITS)})")
-        hm = topography.load_measured(
-            s.file, unit=s.unit, physical_sizes=s.physical_sizes, fmt=s.format,
-            detrend_mode=s.detrend, crop_box=s.crop, nb_grid_pts=s.resample_to)
-        return hm.heights, tuple(hm.physical_sizes), False
-    raise InputError(f"surface.kind = {s.kind!r}: not supported")
-
-
-def surface_stage(case: Case) -> SurfaceResult:
-    """Generate or import the surface and compute its statistics (identical on every rank)."""
-    from solver.surface import statistics
-    s = case.surface
-    h, sizes, periodic = build_heights(s, case.seed)
-    if s.kind == "flat" or float(np.ptp(h)) == 0.0:
-        stats = statistics.height_moments(h) if float(np.ptp(h)) > 0 else {"Sq": 0.0, "Sa": 0.0, "Sz": 0.0}
-        return SurfaceResult(h, sizes, periodic, stats, None)
-    short = s.short_cutoff if s.kind == "self_affine" else None
-    long_ = s.long_cutoff if s.kind == "self_affine" else None
-    flat_cut = case.statistics.flatness_cutoff or long_ or 0.25 * min(sizes)
-    stats = statistics.surface_statistics(h, sizes, short_cutoff=short, long_cutoff=long_,
-                                          flatness_cutoff=flat_cut, periodic=periodic)
-    q, C, fit = statistics.psd_and_fit(h, sizes, short_cutoff=short, long_cutoff=long_,
-                                       periodic=periodic)
-    return SurfaceResult(h, sizes, periodic, stats, (q, C, fit))
 
 
 def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
@@ -111,11 +51,11 @@ def surface_output(rf, case: Case, surf: SurfaceResult) -> dict:
 
 def case_results(case: Case, output: dict, comm, t0: float, started: float, argv) -> dict:
     """``{"input", "output", "provenance"}`` of a run (``t0``: its ``perf_counter`` start)."""
-    from solver.output import io
+    from solver.output.provenance import provenance
     return {"input": cfgmod.to_dict(case), "output": output,
-            "provenance": io.provenance(seed=case.seed, mpi_size=1 if comm is None else comm.size,
-                                        wall_time_s=time.perf_counter() - t0, started=started,
-                                        argv=argv)}
+            "provenance": provenance(seed=case.seed, mpi_size=1 if comm is None else comm.size,
+                                     wall_time_s=time.perf_counter() - t0, started=started,
+                                     argv=argv)}
 
 
 def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = None,
@@ -139,7 +79,8 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         Checkpointed: stopped on request with a checkpoint; the folder is neither DONE nor
             FAILED.
     """
-    from solver.output import io
+    from solver.output.checkpoint import remove_checkpoint
+    from solver.output.runfolder import RunFolder
     stages = tuple(case.output.stages if stages is None else stages)
     started = time.time()
     t0 = time.perf_counter()
@@ -157,10 +98,10 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     if "current" in stages:
         current_problem = build_current_problem(case, press_setup, comm)
     resume, stale = _find_checkpoint(case, out, comm) if press_setup is not None else (None, False)
-    rf = io.RunFolder(out, comm)
+    rf = RunFolder(out, comm)
     rf.begin(cfgmod.to_toml(case))
     if stale:
-        io.remove_checkpoint(rf)
+        remove_checkpoint(rf)
     stage = "surface"
     try:
         output = {"stages_completed": ["surface"], "surface": surface_output(rf, case, surf)}
@@ -182,7 +123,7 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         results = case_results(case, output, comm, t0, started, argv)
         rf.finish(results)
         if press_setup is not None:
-            io.remove_checkpoint(rf)
+            remove_checkpoint(rf)
     except Checkpointed:
         raise
     except Exception as e:
@@ -200,11 +141,11 @@ def _mark_failed(rf, e: Exception, stage: str) -> None:
 def _find_checkpoint(case: Case, out, comm):
     """(checkpoint folder to continue or None, whether a stale one must be removed)."""
     from solver.run import stop as checkpoint
-    from solver.output import io
-    folder = io.checkpoint_folder(out)
+    from solver.output.checkpoint import checkpoint_folder, read_checkpoint_state
+    folder = checkpoint_folder(out)
     if folder is None:
         return None, False
-    state = io.read_checkpoint_state(folder)
+    state = read_checkpoint_state(folder)
     if state.get("case_sha256") != checkpoint.case_digest(cfgmod.to_toml(case)):
         log.warning("run folder %s: its checkpoint belongs to another case (changed case file); "
                     "starting afresh", out)
@@ -226,11 +167,11 @@ class _Checkpointer:
 
     def __init__(self, case: Case, rf, comm, stop, resume):
         from solver.run import stop as checkpoint
-        from solver.output import io
+        from solver.output.checkpoint import read_checkpoint_state
         self.case, self.rf, self.comm, self.stop = case, rf, comm, stop
         self.digest = checkpoint.case_digest(cfgmod.to_toml(case))
         self.folder = resume
-        self.state = io.read_checkpoint_state(resume) if resume is not None else None
+        self.state = read_checkpoint_state(resume) if resume is not None else None
         self.restarts = list(self.state.get("restarts", [])) if self.state else []
         if self.state:
             self.restarts.append({"stage": self.state["stage"], "step": self.state["step"],
@@ -243,9 +184,9 @@ class _Checkpointer:
         """Put the cycle back to the checkpoint (if any); return its position."""
         if self.state is None:
             return None
-        from solver.output import io
-        dist, self.replicated = io.read_checkpoint_arrays(self.folder, self.comm,
-                                                         cycle.local_sizes())
+        from solver.output.checkpoint import read_checkpoint_arrays
+        dist, self.replicated = read_checkpoint_arrays(self.folder, self.comm,
+                                                      cycle.local_sizes())
         cycle.restore(self.state, dist, self.replicated)
         return self.state["position"]
 
@@ -263,7 +204,7 @@ class _Checkpointer:
         reason = self.stop.should_stop()
         if reason is None:
             return
-        from solver.output import io
+        from solver.output.checkpoint import write_checkpoint
         scalars, dist, rep = cycle.state()
         step = len(cycle.records) - 1 if stage == "press" else len(rows) - 1
         scalars.update(case_sha256=self.digest, stage=stage, step=step, reason=reason,
@@ -271,14 +212,15 @@ class _Checkpointer:
         if stage == "current":
             scalars["current_rows"] = rows
             rep = dict(rep, current_density=np.array(jmaps))
-        path = io.write_checkpoint(self.rf, self.comm, scalars, dist, rep)
+        path = write_checkpoint(self.rf, self.comm, scalars, dist, rep)
         raise Checkpointed(f"{reason}: checkpoint after step {step} of the {stage} stage in "
                            f"{path}; run the same command again to continue")
 
 
 def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) -> dict:
     """Run the press cycle, write its maps, fields and figures; return its results."""
-    from solver.output import io
+    from solver.output.fields import FieldWriter
+    from solver.output.runfolder import save_npz
     from solver.simulation import press
     fields = None
     eps = None
@@ -289,13 +231,12 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
         nonlocal fields, eps
         if not case.output.fields:
             return
-        from solver.fem import mechanics
-        current = mechanics.equivalent_plastic_strain(cycle.cp)
+        current = contact_results.equivalent_plastic_strain(cycle.cp)
         if fields is None:
             eps = current.copy()
             eps.name = "equivalent_inelastic_strain"
-            fields = [io.FieldWriter(rf, f"displacement{part}.bp", [cycle.cp.u]),
-                      io.FieldWriter(rf, f"plastic_strain{part}.bp", [eps])]
+            fields = [FieldWriter(rf, f"displacement{part}.bp", [cycle.cp.u]),
+                      FieldWriter(rf, f"plastic_strain{part}.bp", [eps])]
         eps.x.array[:] = current.x.array
         for w in fields:
             w.write(rec.index)
@@ -312,7 +253,7 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
             for w in fields or []:
                 w.close()
         wall = time.perf_counter() - t0
-        io.save_npz(rf, "contact_maps.npz", cycle.maps.arrays())
+        save_npz(rf, "contact_maps.npz", cycle.maps.arrays())
         out = _press_output(case, setup, rf, cycle, records, wall, part)
     finally:
         cycle.cp.close()  # at the same point on every rank (see solver.fem.petsc.destroy_problem)
@@ -361,28 +302,20 @@ def build_current_problem(case: Case, setup, comm):
     Li|Cu reuses the lithium mesh of the press stage (reference geometry); Li|SE and Cu|SE mesh
     the solid electrolyte as a block of the same lateral size and face resolution.
     """
-    from solver.fem import potential as current
+    from solver.fem.potential import CurrentProblem
+    from solver.physics.interface import FilmInterface, KineticInterface, Kinetics
     from solver.fem import mesh as geometry
-    from solver.physics import laws
-    from solver.case.materials import load_material
+    from solver.physics.electrochemistry import FilmParams
+    from solver.case.materials import lithium_conductivity
 
     c = case.current
     if c.interface == "li_cu":
-        sigma = c.lithium_conductivity
-        if sigma is None:
-            mat = load_material(case.lithium.material)
-            if "electronic_conductivity_S_per_m" not in mat:
-                raise InputError(f"current.lithium_conductivity: not set and material "
-                                 f"'{case.lithium.material}' has none")
-            sigma = float(mat["electronic_conductivity_S_per_m"])
-        film = laws.FilmParams(c.film_resistance,
-                               p_ref=c.film_reference_pressure or float("inf"),
-                               beta=c.film_pressure_exponent, decay_length=c.gap_decay_length)
-        return current.CurrentProblem(setup.block, current.FilmInterface(sigma, film),
-                                      prefix="lamina_current_")
-    kin = current.Kinetics(c.exchange_current_density, c.alpha_a, c.alpha_c,
-                           case.lithium.temperature,
-                           eta_nucleation=c.nucleation_overpotential if c.interface == "cu_se" else 0.0)
+        sigma = lithium_conductivity(case)
+        film = FilmParams(c.film_resistance, p_ref=c.film_reference_pressure or float("inf"),
+                          beta=c.film_pressure_exponent, decay_length=c.gap_decay_length)
+        return CurrentProblem(setup.block, FilmInterface(sigma, film), prefix="lamina_current_")
+    kin = Kinetics(c.exchange_current_density, c.alpha_a, c.alpha_c, case.lithium.temperature,
+                   eta_nucleation=c.nucleation_overpotential if c.interface == "cu_se" else 0.0)
     b = setup.block
     t = c.electrolyte_thickness or case.mesh.thickness
     h_max = max(t / 4, b.h_lateral)
@@ -396,14 +329,14 @@ def build_current_problem(case: Case, setup, comm):
         se = geometry.lithium_block_2d(comm, b.lengths[0], t, b.h_face, n_face[0],
                                        case.mesh.grading,
                                        h_max=h_max, cell=cell)
-    return current.CurrentProblem(se, current.KineticInterface(c.electrolyte_conductivity, kin),
-                                  prefix="lamina_ionic_")
+    return CurrentProblem(se, KineticInterface(c.electrolyte_conductivity, kin),
+                          prefix="lamina_ionic_")
 
 
 def current_stage(case: Case, setup, cycle, problem, rf, ck=None) -> dict:
     """ASR, current map and hotspot metrics at every step of the press cycle."""
-    from solver.fem import potential as current
-    from solver.output import io
+    from solver.simulation import current
+    from solver.output.runfolder import save_npz
     c = case.current
     drive = ({"current_density": c.current_density} if c.drive == "current"
              else {"voltage": c.voltage})
@@ -426,9 +359,9 @@ def current_stage(case: Case, setup, cycle, problem, rf, ck=None) -> dict:
         if ck is not None:
             ck(cycle, "current", steps, jmaps)
     jm = np.array(jmaps)
-    io.save_npz(rf, "current_maps.npz", {"current_density": jm,
-                                          "mean_pressure": np.array(maps.mean_pressure),
-                                          "phase": np.array(maps.phase, dtype=str)})
+    save_npz(rf, "current_maps.npz", {"current_density": jm,
+                                       "mean_pressure": np.array(maps.mean_pressure),
+                                       "phase": np.array(maps.phase, dtype=str)})
     ok = [r for r in steps if r.get("asr_ohm_m2") is not None]
     peak = max(ok, key=lambda r: (r["mean_pressure"], r["time"])) if ok else None
     out = {"interface": c.interface, "drive": c.drive, "steps": steps,
@@ -518,8 +451,7 @@ def _press_figures(rf, cycle, records, peak) -> dict:
 
 def _plastic_section(cycle):
     """Cell centres (lateral, vertical) and equivalent plastic strain in a vertical section."""
-    from solver.fem import mechanics
-    eps = mechanics.equivalent_plastic_strain(cycle.cp)
+    eps = contact_results.equivalent_plastic_strain(cycle.cp)
     mesh = eps.function_space.mesh
     tdim = mesh.topology.dim
     n = mesh.topology.index_map(tdim).size_local
@@ -582,7 +514,7 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
         SolveError: a current solve failed; the folder is marked FAILED.
     """
     from solver.simulation import contactmap
-    from solver.output import io
+    from solver.output.runfolder import RunFolder
     from solver.simulation import press
     from solver.fem.backend import comm_world
 
@@ -606,7 +538,7 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
     maps = _maps_from_arrays(data, label)
     problem = build_current_problem(case, setup, comm)
     note = _maps_note(npz, data, case)
-    rf = io.RunFolder(out, comm)
+    rf = RunFolder(out, comm)
     rf.begin(cfgmod.to_toml(case))
     stage = "surface"
     try:

@@ -8,8 +8,10 @@ Physics and stepping only: the caller (:mod:`solver.run.pipeline`) writes files 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -18,11 +20,18 @@ import numpy as np
 from solver.simulation import contactmap
 
 from solver.fem import mesh as geometry
+from solver.surface.heightmap import HeightMap
 
-from solver.physics import laws
+from solver.physics.spots import spot_statistics
 
-from solver.fem import mechanics
+from solver.fem import contact
+
+from solver.fem import contact_results
+
+from solver.simulation import loadstep
+from solver.simulation.surface import build_heights
 from solver.case.config import Case, LithiumConfig
+from solver.case.materials import lithium_law_params
 from solver.errors import InputError, SolveError
 
 log = logging.getLogger("lamina")
@@ -40,53 +49,9 @@ GROWTH = 1.5
 
 
 def lithium_law(cfg: LithiumConfig):
-    """The lithium's law parameters (:mod:`solver.physics.laws`) from the case and its material file."""
-    from solver.case.materials import load_material
-
-    mat = load_material(cfg.material)
-
-    def pick(value, key, what):
-        if value is not None:
-            return value
-        if key not in mat:
-            raise InputError(f"lithium.{what}: not set and material '{cfg.material}' has no {key}")
-        return float(mat[key])
-
-    E = pick(cfg.youngs_modulus, "youngs_modulus_Pa", "youngs_modulus")
-    nu = pick(cfg.poisson_ratio, "poisson_ratio", "poisson_ratio")
-    elastic = laws.ElasticParams(E, nu)
-    plastic = None
-    if cfg.plasticity:
-        sy = pick(cfg.yield_stress, "yield_stress_Pa", "yield_stress")
-        if cfg.hardening == "power":
-            K = cfg.hardening_coefficient
-            n = cfg.hardening_exponent
-            if K is None or n is None:
-                raise InputError("lithium.hardening = 'power': needs hardening_coefficient (Pa) "
-                                 "and hardening_exponent")
-            plastic = laws.J2Params(E, nu, sy, "power", K=K, n=n)
-        else:
-            plastic = laws.J2Params(E, nu, sy, "linear", H=cfg.hardening_modulus)
-    creep = None
-    if cfg.creep:
-        n = pick(cfg.creep_exponent, "creep_stress_exponent", "creep_exponent")
-        Q = pick(cfg.activation_energy, "creep_activation_energy_J_per_mol", "activation_energy")
-        T_ref = float(mat.get("creep_reference_temperature_K", cfg.temperature))
-        if cfg.creep_reference_rate is not None:
-            rate_ref = cfg.creep_reference_rate
-        else:
-            a_mpa = pick(None, "creep_prefactor_per_s_per_MPa_n", "creep_reference_rate")
-            rate_ref = a_mpa * (cfg.creep_reference_stress / 1e6) ** n
-        # ε̇ = rate_ref (σ/σ_ref)^n at T_ref  ->  A in 1/(s MPa^n) at T_ref
-        a_mpa = rate_ref / (cfg.creep_reference_stress / 1e6) ** n
-        creep = laws.NortonParams.from_mpa(a_mpa, n, Q=Q, T=cfg.temperature, T_ref=T_ref)
-    if plastic is not None and creep is not None:
-        return laws.ElastoplasticCreepParams(plastic, creep)
-    if plastic is not None:
-        return plastic
-    if creep is not None:
-        return laws.ElasticCreepParams(elastic, creep)
-    return elastic
+    """The lithium's law parameters (:mod:`solver.physics.laws`) from the case and its material file
+    (:func:`solver.case.materials.lithium_law_params`)."""
+    return lithium_law_params(cfg)
 
 
 @dataclass
@@ -152,6 +117,25 @@ def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressS
     return PressSetup(block, heights, heights, (Lx, Ly), grid_lines, node_lines, per)
 
 
+def case_mesh(case, comm):
+    """The press setup of ``case`` exactly as ``lamina run`` builds it (collective).
+
+    Returns:
+        ``(setup, short_cutoff)``: the :class:`solver.simulation.press.PressSetup` and the surface's
+        shortest wavelength (m) that :func:`solver.simulation.press.build_setup` checked the face against
+        (None for surfaces without one).
+    """
+    heights, sizes, _ = build_heights(case.surface, case.seed)
+    setup = build_setup(case, heights, sizes, comm)
+    # The same rule as build_setup (it does not keep the value): the case's short cutoff of a
+    # self-affine surface, else two grid spacings.
+    s = case.surface
+    short = None
+    if s.kind == "self_affine":
+        short = s.short_cutoff or 2 * max(sizes[0] / heights.shape[0], sizes[1] / heights.shape[1])
+    return setup, short
+
+
 # ---------------------------------------------------------------------------------------------
 # stepping
 
@@ -205,8 +189,8 @@ class PressCycle:
         self.on_step = on_step
         self.progress = progress
         self.law = lithium_law(case.lithium)
-        surface = geometry.SurfaceHeights(setup.heights, tuple(setup.physical_sizes[: setup.block.mesh.geometry.dim - 1]))
-        self.cp = mechanics.ContactProblem(setup.block, surface, self.law,
+        surface = HeightMap(setup.heights, tuple(setup.physical_sizes[: setup.block.mesh.geometry.dim - 1]))
+        self.cp = contact.ContactProblem(setup.block, surface, self.law,
                                            prefix="lamina_press_", degree=case.mesh.degree,
                                            control=case.press.control)
         self.maps = contactmap.ContactMaps.empty(setup.grid_heights, setup.physical_sizes)
@@ -220,7 +204,7 @@ class PressCycle:
 
     # -- one step -----------------------------------------------------------------------------
     def _step(self, pressure: float, dt: float) -> int:
-        res = mechanics.solve_load_step(self.cp, pressure, dt=dt)
+        res = loadstep.solve_load_step(self.cp, pressure, dt=dt)
         self.pressure = pressure
         return res.iterations
 
@@ -240,7 +224,7 @@ class PressCycle:
         if position is not None:
             x, end, inc, cut = (position[k] for k in ("x", "end", "increment", "cutbacks"))
         else:
-            x = self.cp.time if hold else self.pressure
+            x = self.cp.load.time if hold else self.pressure
             end = x + duration if hold else target
             inc = (end - x) / n0
             cut = 0
@@ -268,7 +252,7 @@ class PressCycle:
                     raise SolveError(f"{what}: {e} (after {cut - 1} cut-backs)") from None
                 inc /= 2
                 continue
-            x = self.cp.time if hold else nxt
+            x = self.cp.load.time if hold else nxt
             cut = 0
             inc *= GROWTH
             self.position = {"segment": index, "x": x, "end": end, "increment": inc,
@@ -296,55 +280,28 @@ class PressCycle:
         return self.records
 
     # -- checkpoint state --------------------------------------------------------------------
-    #: the committed law state, in the order of :class:`solver.physics.laws.LawState`
-    LAW_FIELDS = ("eps", "eps_p", "p", "p_creep")
-
     def state(self) -> tuple[dict, dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Everything a restart needs after a converged step, as three parts: JSON-able
-        scalars, per-rank arrays (owned displacement dofs, the committed law state at this
-        rank's quadrature points) and replicated arrays (the contact maps so far)."""
-        cp = self.cp
+        scalars (the cycle's position and records, the problem's
+        :class:`~solver.fem.contact.LoadState`), per-rank arrays (owned displacement dofs, the
+        committed law state at this rank's quadrature points) and replicated arrays (the contact
+        maps so far)."""
         scalars = {"position": dict(self.position), "pressure": self.pressure,
-                   "applied_pressure": float(cp.pressure.value), "time": cp.time,
-                   "platen": float(cp.platen.value), "platen_stiffness": cp.stiffness,
-                   "peak_pressure": cp.peak_pressure,
-                   "loaded": bool(cp.loaded), "records": [dict(r.__dict__) for r in self.records]}
-        distributed = {k: v.copy() for k, v in self._distributed().items()}
+                   **dataclasses.asdict(self.cp.load),
+                   "records": [dict(r.__dict__) for r in self.records]}
+        distributed = {k: v.copy() for k, v in self.cp.owned_state().items()}
         return scalars, distributed, self.maps.arrays()
-
-    def _distributed(self) -> dict[str, np.ndarray]:
-        """Views of this rank's owned displacement dofs and committed law state (flat)."""
-        cp = self.cp
-        n_owned = cp.V.dofmap.index_map.size_local * cp.V.dofmap.index_map_bs
-        out = {"u": cp.u.x.array[:n_owned]}
-        if cp.law is not None:
-            for name, arr in zip(self.LAW_FIELDS, cp.law.committed):
-                out[f"law_{name}"] = np.asarray(arr).reshape(-1)
-        return out
 
     def local_sizes(self) -> dict[str, int]:
         """Sizes of this rank's parts of the arrays of :meth:`state` (nothing copied)."""
-        return {k: v.size for k, v in self._distributed().items()}
+        return {k: v.size for k, v in self.cp.owned_state().items()}
 
     def restore(self, scalars: dict, distributed: dict[str, np.ndarray],
                 replicated: dict[str, np.ndarray]) -> None:
         """Put the cycle back where :meth:`state` was taken (same case, same rank count)."""
-        cp = self.cp
-        n = distributed["u"].size
-        cp.u.x.array[:n] = distributed["u"]
-        cp.u.x.scatter_forward()
-        cp.pressure.value = float(scalars["applied_pressure"])
-        cp.platen.value = float(scalars["platen"])
-        cp.stiffness = float(scalars["platen_stiffness"])
-        cp.peak_pressure = float(scalars["peak_pressure"])
-        cp.time = float(scalars["time"])
-        cp.loaded = bool(scalars["loaded"])
-        if cp.law is not None:
-            shapes = [np.shape(a) for a in cp.law.committed]
-            cp.law.committed = laws.LawState(*(
-                np.asarray(distributed[f"law_{name}"], dtype=float).reshape(shape).copy()
-                for name, shape in zip(self.LAW_FIELDS, shapes)))
-            cp.law.restore()
+        fields = {f.name for f in dataclasses.fields(contact.LoadState)}
+        self.cp.restore(contact.LoadState(**{k: v for k, v in scalars.items() if k in fields}),
+                        distributed)
         self.pressure = float(scalars["pressure"])
         self.position = dict(scalars["position"])
         self.records = [StepRecord(**r) for r in scalars["records"]]
@@ -356,7 +313,7 @@ class PressCycle:
     # -- after a converged step ---------------------------------------------------------------
     def _record(self, phase: str, iterations: int) -> None:
         cp = self.cp
-        st = mechanics.contact_state(cp)
+        st = contact_results.contact_state(cp)
         parts = self.comm.allgather((st.points, st.gap, st.pressure, st.in_contact))
         points = np.concatenate([q[0] for q in parts])
         gap = np.concatenate([q[1] for q in parts])
@@ -370,12 +327,12 @@ class PressCycle:
         Lx, Ly = self.setup.physical_sizes
         nx, ny = in_contact.shape
         cell = (Lx / nx) * (Ly / ny if ny > 1 else 1.0)
-        spots = contactmap.spot_statistics(in_contact, cell)
-        self.maps.append(grid["pressure"], grid["gap"], in_contact, self.pressure, cp.time, phase)
-        depth = mechanics.plastic_zone_depth(cp)
+        spots = spot_statistics(in_contact, cell)
+        self.maps.append(grid["pressure"], grid["gap"], in_contact, self.pressure, cp.load.time, phase)
+        depth = contact_results.plastic_zone_depth(cp)
         contact_p = grid["pressure"][in_contact]
         rec = StepRecord(
-            index=len(self.records), phase=phase, mean_pressure=self.pressure, time=cp.time,
+            index=len(self.records), phase=phase, mean_pressure=self.pressure, time=cp.load.time,
             newton_iterations=iterations, contact_fraction=st.fraction,
             contact_fraction_grid=float(in_contact.mean()),
             void_volume_per_area=float(grid["gap"].mean()),
@@ -393,8 +350,6 @@ class PressCycle:
 
 def text_progress(comm, width: int = 30):
     """A one-line progress bar on rank 0 (stderr)."""
-    import sys
-
     t0 = time.perf_counter()
 
     tty = sys.stderr.isatty()
