@@ -17,7 +17,7 @@ anything). ``nx = 4 n_face`` (0.5 µm spacing, the default's is 0.39 µm) up to 
 
 Everything runs through the product's code: :func:`solver.simulation.surface.build_heights`,
 :func:`solver.simulation.press.build_setup`, :class:`solver.simulation.press.PressCycle` (adaptive load stepping, the
-contact map after every step), :func:`solver.run.pipeline.build_current_problem` and
+contact map after every step), :func:`solver.simulation.current.build_current_problem` and
 :func:`solver.simulation.current.solve_step` (Li|Cu film on the final contact map).
 """
 
@@ -183,13 +183,11 @@ class PressRun:
         from petsc4py import PETSc
 
         from solver.simulation import current
-
-        from solver.run import pipeline as run
         stage = PETSc.Log.Stage("lamina_current")
         stage.push()
         self.comm.Barrier()
         t0 = time.perf_counter()
-        problem = run.build_current_problem(self.case, self.setup, self.comm)
+        problem = current.build_current_problem(self.case, self.setup, self.comm)
         res = current.solve_step(problem, self.cycle.maps, len(self.cycle.maps.mean_pressure) - 1,
                                  current_density=self.case.current.current_density,
                                  heights=self.setup.grid_heights,

@@ -20,7 +20,8 @@ from solver.errors import (EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_INPUT, EXIT_OK, 
 from solver.fem.backend import comm_world, mpi
 from solver.output.provenance import versions
 from solver.run import stop as checkpoint
-from solver.run.pipeline import run_case, run_current_from_maps
+from solver.run.pipeline import run_case
+from solver.run.rerun import run_current_from_maps
 
 log = logging.getLogger("lamina")
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from solver.errors import InputError
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.contact import ContactProblem
 
@@ -178,3 +179,31 @@ def contact_edges_1d(x: np.ndarray, gap: np.ndarray, pressure: np.ndarray,
             raise InputError(f"method={method!r}: allowed 'pressure', 'gap', 'mean', 'node'")
         edges.append((float(np.clip(pos, lo, hi)), step))
     return edges
+
+
+def plastic_strain_section(cp: ContactProblem, physical_sizes, h_lateral: float):
+    """Cell centres (lateral, vertical; m) and equivalent plastic strain in a vertical section
+    (3D: the cells within half an element of ``y = Ly/2``), gathered on rank 0 (collective).
+
+    Returns:
+        ``(points (n, 2), values (n,), title)``; empty arrays off rank 0.
+    """
+    eps = equivalent_plastic_strain(cp)
+    mesh = eps.function_space.mesh
+    tdim = mesh.topology.dim
+    n = mesh.topology.index_map(tdim).size_local
+    dolfinx = import_dolfinx()
+    mids = dolfinx.mesh.compute_midpoints(mesh, tdim, np.arange(n, dtype=np.int32))
+    vals = eps.x.array[:n] if eps.x.array.size >= n else np.zeros(n)
+    if tdim == 3:
+        Ly = physical_sizes[1]
+        h = h_lateral
+        sel = np.abs(mids[:, 1] - Ly / 2) <= h / 2
+        pts, vals = mids[sel][:, [0, 2]], vals[sel]
+        title = "Equivalent plastic strain, section y = Ly/2"
+    else:
+        pts, title = mids[:, :2], "Equivalent plastic strain"
+    parts = cp.comm.gather((pts, vals), root=0)
+    if cp.comm.rank != 0:
+        return (np.zeros((0, 2)), np.zeros(0), title)
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), title)

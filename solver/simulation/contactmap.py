@@ -88,6 +88,41 @@ class ContactMaps:
             "phase": np.array(self.phase, dtype=str),
         }
 
+    @classmethod
+    def from_arrays(cls, data: dict, label: str) -> ContactMaps:
+        """The maps of the arrays of a ``contact_maps.npz`` (:func:`read_arrays`), checked: one
+        InputError naming ``label`` for a wrong shape, type, non-finite value or phase."""
+        grid = tuple(data["heights"].shape)
+        n = len(data["mean_pressure"])
+        if n == 0:
+            raise InputError(f"{label}: holds no press steps")
+        for key in ("pressure", "gap", "in_contact"):
+            if data[key].shape != (n, *grid):
+                raise InputError(f"{label}: array '{key}' has shape {data[key].shape}, expected "
+                                 f"{(n, *grid)} ({n} steps on the {grid} grid)")
+        for key in ("time", "phase"):
+            if data[key].shape != (n,):
+                raise InputError(f"{label}: array '{key}' has shape {data[key].shape}, expected ({n},)")
+        if data["in_contact"].dtype != np.bool_:
+            raise InputError(f"{label}: array 'in_contact' is {data['in_contact'].dtype}, expected bool")
+        for key in ("pressure", "gap", "mean_pressure", "time"):
+            if not np.all(np.isfinite(data[key])):
+                raise InputError(f"{label}: array '{key}' has non-finite values")
+        phases = {str(p) for p in data["phase"]}
+        if bad := phases - {"load", "hold", "release"}:
+            raise InputError(f"{label}: phases {sorted(bad)} (allowed: load, hold, release)")
+        Lx, Ly = (float(v) for v in data["physical_sizes"])
+        return cls(
+            np.asarray(data["x"], dtype=float), np.asarray(data["y"], dtype=float),
+            np.asarray(data["heights"], dtype=float), (Lx, Ly), str(data["surface_sha256"]),
+            list(data["pressure"]), list(data["gap"]), list(data["in_contact"]),
+            [float(v) for v in data["mean_pressure"]], [float(v) for v in data["time"]],
+            [str(v) for v in data["phase"]])
+
+
+#: File name of the press stage's contact maps in a run folder.
+CONTACT_MAPS_FILE = "contact_maps.npz"
+
 
 def load(path: str | Path) -> dict[str, np.ndarray]:
     """Read ``contact_maps.npz``; a missing or malformed file is an InputError naming it."""
@@ -105,6 +140,22 @@ def load(path: str | Path) -> dict[str, np.ndarray]:
     if missing := needed - set(data):
         raise InputError(f"contact map '{path}': missing arrays {sorted(missing)}")
     return data
+
+
+def read_arrays(npz: Path, label: str) -> dict:
+    """The arrays of a ``contact_maps.npz``; any unreadable file is one InputError naming it."""
+    if not npz.is_file():
+        raise InputError(f"{label}: no such file (the folder is not a press run's: allowed is a "
+                         f"run folder holding {CONTACT_MAPS_FILE}, or such a file)")
+    with open(npz, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            # np.load would try it as a pickle and say so; the user needs to hear what it is not.
+            raise InputError(f"{label}: not an .npz (zip) archive (allowed: the "
+                             f"{CONTACT_MAPS_FILE} of a press run)")
+    try:
+        return load(npz)
+    except InputError as e:
+        raise InputError(f"{label}: {str(e).removeprefix(f'contact map {str(npz)!r}: ')}") from None
 
 
 def check_matches(data: dict, heights: np.ndarray, physical_sizes, source: str = "contact map"):

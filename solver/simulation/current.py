@@ -18,11 +18,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from solver.case.config import Case
+from solver.case.materials import lithium_conductivity
 from solver.errors import InputError
+from solver.fem import mesh as geometry
 from solver.fem.face_sampling import face_field
 from solver.fem.potential import CurrentProblem, CurrentSolution
 from solver.physics.current_metrics import CurrentMetrics, current_metrics
 from solver.physics.electrochemistry import FilmParams, film_conductance
+from solver.physics.interface import FilmInterface, KineticInterface, Kinetics
 from solver.simulation import contactmap
 from solver.surface.heightmap import HeightMap
 
@@ -181,3 +185,34 @@ def solve_step(problem: CurrentProblem, maps, step: int, *,
     jmap = problem.current_map(st) * math.copysign(1.0, sol.current)
     return StepCurrent(sol, jmap, current_metrics(jmap, st.cell_area, in_contact=st.in_contact,
                                                   j_crit=j_crit))
+
+
+def build_current_problem(case: Case, setup, comm):
+    """The current-flow problem of the case (checks its input before anything is written).
+
+    Li|Cu reuses the lithium mesh of the press stage (reference geometry); Li|SE and Cu|SE mesh
+    the solid electrolyte as a block of the same lateral size and face resolution.
+    """
+    c = case.current
+    if c.interface == "li_cu":
+        sigma = lithium_conductivity(case)
+        film = FilmParams(c.film_resistance, p_ref=c.film_reference_pressure or float("inf"),
+                          beta=c.film_pressure_exponent, decay_length=c.gap_decay_length)
+        return CurrentProblem(setup.block, FilmInterface(sigma, film), prefix="lamina_current_")
+    kin = Kinetics(c.exchange_current_density, c.alpha_a, c.alpha_c, case.lithium.temperature,
+                   eta_nucleation=c.nucleation_overpotential if c.interface == "cu_se" else 0.0)
+    b = setup.block
+    t = c.electrolyte_thickness or case.mesh.thickness
+    h_max = max(t / 4, b.h_lateral)
+    cell = "triangle" if case.mesh.cell == "simplex" else "quadrilateral"
+    n_face = tuple(round(L / b.h_lateral) for L in b.lengths)
+    if b.kind == "3d":
+        se = geometry.lithium_block_3d(comm, b.lengths, t, b.h_face, n_face, case.mesh.grading,
+                                       h_max=h_max, cell="tetrahedron" if cell == "triangle"
+                                       else "hexahedron")
+    else:
+        se = geometry.lithium_block_2d(comm, b.lengths[0], t, b.h_face, n_face[0],
+                                       case.mesh.grading,
+                                       h_max=h_max, cell=cell)
+    return CurrentProblem(se, KineticInterface(c.electrolyte_conductivity, kin),
+                          prefix="lamina_ionic_")
