@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from solver.errors import InputError
+
 
 def is_real(v) -> bool:
     """True for an int or float (NumPy scalars included), False for bool and everything else."""
@@ -38,3 +40,19 @@ def fmt_value(v) -> str:
     if v is None:
         return "(not set)"
     return repr(v)
+
+
+def positive_float(value, not_a_number: str, not_positive: str) -> float:
+    """``value`` as a float that is finite and > 0.
+
+    Raises:
+        InputError: ``not_a_number`` when ``float(value)`` fails, ``not_positive`` when the
+            number is inf, NaN or ≤ 0 (each a complete one-line message of the caller's).
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(not_a_number) from None
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(not_positive)
+    return v

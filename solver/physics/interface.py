@@ -45,13 +45,8 @@ from solver.physics.electrochemistry import (FARADAY, GAS_CONSTANT, FilmParams, 
 
 def require_positive(what: str, value, unit: str) -> float:
     """``value`` as a float, finite and > 0; InputError naming ``what`` and ``unit`` otherwise."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{what}={value!r}: must be a number > 0 ({unit})") from None
-    if not (checks.is_finite_real(v) and v > 0):
-        raise InputError(f"{what}={value!r}: must be finite and > 0 ({unit})")
-    return v
+    return checks.positive_float(value, f"{what}={value!r}: must be a number > 0 ({unit})",
+                                 f"{what}={value!r}: must be finite and > 0 ({unit})")
 
 
 #: ``sample(quantity, x, y, film=None)``: a contact-map quantity at lateral points (see

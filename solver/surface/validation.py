@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from solver.checks import is_int, is_real
+from solver.checks import is_int, is_real, positive_float
 from solver.errors import InputError
 
 UNITS = {"m": 1.0, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "nm": 1e-9}
@@ -100,13 +100,8 @@ def length_param(name: str, value, *, allow_none: bool = True) -> float | None:
     """``value`` as a length in m (finite, > 0); None passes if allowed."""
     if value is None and allow_none:
         return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} = {value!r}: must be a length in m") from None
-    if not (math.isfinite(v) and v > 0):
-        raise InputError(f"{name} = {value!r}: must be finite and > 0 (m)")
-    return v
+    return positive_float(value, f"{name} = {value!r}: must be a length in m",
+                          f"{name} = {value!r}: must be finite and > 0 (m)")
 
 
 # ------------------------------------------------------------------------------------------------
