@@ -6,7 +6,7 @@ from scipy import ndimage
 
 from solver.physics import spots
 from solver.simulation import contactmap
-from solver.errors import InputError
+from solver.errors import InputError, SolveError
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -85,3 +85,12 @@ def test_load_refuses_a_damaged_file_in_one_line(tmp_path, damage):
     with pytest.raises(InputError, match="contact map '.*contact_maps.npz'") as e:
         contactmap.load(path)
     assert "\n" not in str(e.value)
+
+
+def test_a_non_finite_map_is_a_failed_step_not_a_result():
+    maps = contactmap.ContactMaps.empty(np.zeros((4, 4)), (1e-4, 1e-4))
+    p = np.zeros((4, 4))
+    p[1, 2] = np.inf
+    with pytest.raises(SolveError, match="non-finite"):
+        maps.append(p, np.zeros((4, 4)), p > 0, 1e6, 0.0, "load")
+    assert maps.pressure == []

@@ -9,7 +9,7 @@ mpi4py (lazily, through :mod:`~solver.fem.backend`).
   :mod:`~solver.fem.quadrature`: inelastic laws at quadrature points;
 * :mod:`~solver.fem.contact`: the contact problem and its committed load state;
   :mod:`~solver.fem.contact_results`: reactions, contact state, plastic zone read back;
-  :mod:`~solver.fem.face_projection`: consistent contact pressure from the reactions;
+  :mod:`~solver.fem.face_pressure`: contact pressure from the reactions, finite on every element;
 * :mod:`~solver.fem.potential`, :mod:`~solver.fem.potential_forms`,
   :mod:`~solver.fem.face_sampling`: the current-flow (potential) problem;
 * :mod:`~solver.fem.fieldio`: the DOLFINx/PETSc side of field files and checkpoints.

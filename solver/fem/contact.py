@@ -55,6 +55,7 @@ from solver.errors import InputError, SolveError
 from solver.fem import mesh as geometry
 from solver.fem import quadrature
 from solver.fem.backend import import_dolfinx, mpi
+from solver.fem.face_pressure import FacePressure
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
 from solver.fem.petsc import CONTACT_VI, PROFILE_ORDERING, destroy_problem
 from solver.fem.petsc import apply as apply_options
@@ -323,7 +324,8 @@ class ContactProblem:
         self.snes.setVariableBounds(self._xl, self._xu)
 
     def _face_areas(self) -> None:
-        """Nodal areas ``∫ φ_i ds`` of the face dofs and the face area (all ranks)."""
+        """Nodal areas ``∫ φ_i ds`` of the face dofs, the face area (all ranks) and the
+        recovery that turns reactions into contact pressures."""
         import ufl
 
         dolfinx = import_dolfinx()
@@ -333,6 +335,11 @@ class ContactProblem:
         self._area = area[self.face_dofs]
         self.face_area = self.comm.allreduce(float(np.sum(self._area[self._owned])),
                                              op=mpi().SUM)
+        du = ufl.TrialFunction(self.V)
+        k = self.vertical
+        self.face_pressure = FacePressure(self.V, self.face_dofs, self._owned,
+                                          self._area[self._owned],
+                                          du[k] * v[k] * w * ds(geometry.BOTTOM), self.comm)
 
     # -- the committed load state --------------------------------------------------------------
     def set_residual_scale(self, pressure: float) -> None:
@@ -415,6 +422,7 @@ class ContactProblem:
         if self.law is not None:
             self.law._callbacks = None
         destroy_problem(self.problem)
+        self.face_pressure.destroy()
         for v in (self._xl, self._xu):
             v.destroy()
 

@@ -59,16 +59,18 @@ def contact_force(cp: ContactProblem) -> float:
 def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
     """Gap, contact pressure and contact indicator at the face nodes owned by this rank.
 
-    The pressure is recovered from the reaction: the residual of the unconstrained problem at
-    the face's vertical dofs, divided by the nodal area ``∫ φ_i ds`` (lumped). The total
-    ``Σ p_i A_i`` equals the applied load exactly (equilibrium of the discrete problem).
+    The pressure is recovered from the reactions (the residual of the unconstrained problem at
+    the face's vertical dofs) divided by the nodal (lumped) area ``∫ φ_i ds``, or where that
+    area is 0 (P2 triangle vertices) by the patch of face dofs around the node
+    (:mod:`solver.fem.face_pressure`): exact for a uniform pressure on every element type, never
+    infinite. The force ``Σ r_i`` equals the applied load (equilibrium of the discrete problem).
     """
     tol = cp.default_tol() if tol is None else float(tol)
     residual = face_reactions(cp)
     own = cp._owned
     gap = (cp.u.x.array[cp.face_dofs] - cp.lower)[own]
     area = cp._area[own]
-    pressure = residual[own] / area
+    pressure = cp.face_pressure(residual[own])
     in_contact = gap <= tol
     MPI = mpi()
     contact_area = cp.comm.allreduce(float(np.sum(area[in_contact])), op=MPI.SUM)

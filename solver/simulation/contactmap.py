@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.errors import InputError
+from solver.errors import InputError, SolveError
 
 
 def surface_hash(heights: np.ndarray) -> str:
@@ -67,6 +67,14 @@ class ContactMaps:
                    h, (float(Lx), float(Ly)), surface_hash(h), [], [], [], [], [], [])
 
     def append(self, pressure, gap, in_contact, mean_pressure, time, phase):
+        """Add one step's maps (Pa, m, bool) at mean pressure (Pa), time (s) and phase.
+
+        Raises:
+            SolveError: a non-finite pressure or gap (a map that looks valid must be).
+        """
+        if not (np.all(np.isfinite(pressure)) and np.all(np.isfinite(gap))):
+            raise SolveError(f"contact map at p = {float(mean_pressure):.6g} Pa: non-finite "
+                             "contact pressure or gap recovered from the solution")
         self.pressure.append(np.asarray(pressure, dtype=float))
         self.gap.append(np.asarray(gap, dtype=float))
         self.in_contact.append(np.asarray(in_contact, dtype=bool))
