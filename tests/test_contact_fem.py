@@ -16,7 +16,9 @@ import pytest
 
 from solver.errors import InputError, SolveError
 from mpi_helpers import mpirun as _mpirun
+from solver.fem import mesh as geometry
 from solver.fem.backend import comm_world, import_dolfinx
+from solver.physics import laws
 from solver.fem import contact
 from solver.fem import contact_results
 from solver.fem import kinematics
@@ -35,12 +37,12 @@ E, NU, LAM, G0, N = 7.82e9, 0.381, 10e-6, 0.05e-6, 32
 
 
 
-def _small_case(prefix: str, petsc_options=None, n: int = N):
-    from solver.fem import mesh as geometry
+def _small_case(prefix: str, petsc_options=None, n: int = N, material=None, **kw):
     mat = kinematics.LinearElastic(E, NU)
     block = geometry.lithium_block_2d(COMM, LAM / 2, 2 * LAM, LAM / (2 * n), n, 1.15, z0=G0)
-    cp = contact.ContactProblem(block, lambda x: G0 * np.cos(2 * np.pi * x / LAM), mat.stress,
-                                  prefix=prefix, petsc_options=petsc_options)
+    cp = contact.ContactProblem(block, lambda x: G0 * np.cos(2 * np.pi * x / LAM),
+                                mat.stress if material is None else material,
+                                prefix=prefix, petsc_options=petsc_options, **kw)
     return cp, math.pi * mat.E_star * G0 / LAM
 
 
@@ -225,3 +227,39 @@ if __name__ == "__main__":
     result = small_case_results()
     if COMM.rank == 0:
         print(json.dumps(result))
+
+
+@pytest.mark.parametrize("control", ["traction", "platen"])
+@pytest.mark.parametrize("plastic", [False, True])
+def test_active_set_newton_finds_the_vi_solution(control, plastic):
+    """The semismooth active-set Newton (solver.fem.active_set) and PETSc's vinewtonrsls solve
+    the same complementarity problem: same contact state to the solver tolerance."""
+    mat = (laws.J2Params(E, NU, 1e6, "linear", H=E / 10) if plastic else None)
+    states = {}
+    for solver in contact.CONTACT_SOLVERS:
+        cp, p_star = _small_case(f"as_{solver}_{control}_{plastic:d}_", material=mat,
+                                 control=control, contact_solver=solver)
+        for r in (0.2, 0.6):
+            loadstep.solve_load_step(cp, r * p_star)
+        states[solver] = contact_results.contact_state(cp)
+        cp.close()
+    vi, a = states["vi"], states["active_set"]
+    assert np.array_equal(vi.in_contact, a.in_contact)
+    assert a.force == pytest.approx(vi.force, rel=1e-8)
+    scale = np.max(np.abs(vi.pressure))
+    assert np.max(np.abs(a.pressure - vi.pressure)) <= 1e-5 * scale
+
+
+def test_active_set_newton_analyses_once():
+    """The active set changes, the matrix pattern does not: one symbolic factorisation for all
+    Newton iterations of several load steps (vinewtonrsls: one per iteration)."""
+    from petsc4py import PETSc
+
+    PETSc.Log.begin()
+    sym, num = PETSc.Log.Event("MatLUFactorSym"), PETSc.Log.Event("MatLUFactorNum")
+    s0, n0 = sym.getPerfInfo()["count"], num.getPerfInfo()["count"]
+    cp, p_star = _small_case("as_once_", control="platen", contact_solver="active_set")
+    its = sum(loadstep.solve_load_step(cp, r * p_star).iterations for r in (0.1, 0.4, 0.8))
+    cp.close()
+    assert sym.getPerfInfo()["count"] - s0 == 1
+    assert num.getPerfInfo()["count"] - n0 == its > 3

@@ -21,6 +21,9 @@ MIN_ELEMENTS_PER_WAVELENGTH = 4.0
 SurfaceKind = Literal["self_affine", "flat", "sinusoid_1d", "sinusoid_2d", "paraboloid", "measured"]
 DetrendMode = Literal["none", "mean", "plane", "poly2", "poly3"]
 _ANALYTIC_KINDS = ("sinusoid_1d", "sinusoid_2d")
+MEASURED_FIELDS = ("kind", "file", "unit", "format", "physical_sizes", "detrend", "crop",
+                   "resample_to")
+"""The [surface] fields that apply to kind = "measured" (the others are generator parameters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,8 @@ class SurfaceConfig:
         (128, 128), unit="1", doc="grid points (nx, ny) of the height map", check=grid_pts)
     physical_sizes: tuple[float, float] | None = param(
         (5e-5, 5e-5), unit="m", doc="patch size (Lx, Ly); measured maps: required for plain "
-        "matrices, else taken from the instrument file", check=positive,
+        "matrices, else the instrument file's win (a different value here: a warning)",
+        check=positive,
         unset_if=lambda t: t.get("kind") == "measured")
     hurst: float = param(
         0.8, unit="1", doc="Hurst exponent H of the self-affine PSD C(q) ~ q^(-2(1+H))",
@@ -76,9 +80,11 @@ class SurfaceConfig:
     file: str | None = param(
         None, unit="-", doc="measured height map: .npy, .csv, .txt/.asc/.dat or an instrument "
         "file (SurfaceTopography); relative to the case file")
-    unit: str | None = param(None, unit="-", doc="unit of the stored heights: m, mm, um, nm")
+    unit: str | None = param(None, unit="-", doc="unit of the stored heights: m, mm, um, nm; "
+                             "required for plain matrices (npy, csv, txt), else the file's wins")
     format: str | None = param(
-        None, unit="-", doc="file format: npy | csv | txt | surfacetopography (none: by extension)")
+        None, unit="-", doc="file format: npy | csv | txt | surfacetopography (none: by "
+        "extension; .txt/.asc/.dat by content, binary: surfacetopography)")
     detrend: DetrendMode = param("plane", unit="-", doc="levelling: none | mean | plane | poly2 | poly3")
     crop: tuple[float, float, float, float] | None = param(
         None, unit="m", doc="crop box (x0, x1, y0, y1) of the measured map", check=non_negative)
@@ -195,6 +201,9 @@ class PressConfig:
         "platen", unit="-", doc="platen: a rigid platen on the top face, its displacement found "
         "for each target pressure (robust with perfectly plastic lithium); traction: a uniform "
         "pressure on the top face")
+    contact_solver: Literal["vi", "active_set"] = param(
+        "vi", unit="-", doc="vi: PETSc's reduced-space VI Newton (vinewtonrsls); active_set: "
+        "semismooth active-set Newton on a fixed sparsity pattern (one MUMPS analysis per run)")
     release: bool = param(True, unit="-", doc="unload after the last hold")
     release_pressure: float = param(
         1e3, unit="Pa", doc="residual mean pressure at the end of the release (> 0 keeps the "

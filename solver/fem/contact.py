@@ -54,6 +54,7 @@ import numpy as np
 from solver.errors import InputError, SolveError
 from solver.fem import mesh as geometry
 from solver.fem import quadrature
+from solver.fem.active_set import ActiveSetNewton
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.face_pressure import FacePressure
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
@@ -63,6 +64,8 @@ from solver.physics import laws
 from solver.surface.heightmap import HeightMap
 
 CONTROLS = ("traction", "platen")
+#: ``vi``: PETSc's ``vinewtonrsls``; ``active_set``: :mod:`solver.fem.active_set`.
+CONTACT_SOLVERS = ("vi", "active_set")
 
 #: Changes to :data:`solver.fem.petsc.CONTACT_VI` when the material is inelastic and no options are
 #: given: the residual is no longer piecewise linear, and full Newton steps from a far iterate
@@ -161,7 +164,7 @@ class ContactProblem:
                  prefix: str = "lamina_contact_", petsc_options: dict | None = None,
                  degree: int = 1, force_tol: float = 1e-8,
                  quadrature_degree: int | None = None, control: str = "traction",
-                 force_rtol: float = 1e-8):
+                 force_rtol: float = 1e-8, contact_solver: str = "vi"):
         dolfinx = import_dolfinx()
         from petsc4py import PETSc
 
@@ -169,7 +172,11 @@ class ContactProblem:
             raise InputError(f"block kind={block.kind!r}: allowed {', '.join(KINDS)}")
         if control not in CONTROLS:
             raise InputError(f"control={control!r}: allowed {', '.join(CONTROLS)}")
+        if contact_solver not in CONTACT_SOLVERS:
+            raise InputError(f"contact_solver={contact_solver!r}: allowed "
+                             f"{', '.join(CONTACT_SOLVERS)}")
         self.control = control
+        self.contact_solver = contact_solver
         self.force_rtol = float(force_rtol)
         self.load = LoadState()
         if not isinstance(surface, HeightMap):
@@ -194,8 +201,10 @@ class ContactProblem:
         if self.law is not None:
             quadrature.attach(self.problem, self.law, self.bcs)
         self.prefix = prefix
-        self._configure_solver(petsc_options, force_tol)
+        options = self._configure_solver(petsc_options, force_tol)
         self._face_areas()
+        self.active_set = (ActiveSetNewton(self, options) if contact_solver == "active_set"
+                           else None)
 
     # -- construction -------------------------------------------------------------------------
     def _measures(self):
@@ -285,8 +294,9 @@ class ContactProblem:
             raise InputError(f"surface: rises {worst:.3g} m above the contact face at z = "
                              f"{block.z_face:.6g} m; place the face at max(h)")
 
-    def _configure_solver(self, petsc_options: dict | None, force_tol: float) -> None:
-        """PETSc options, the residual tolerance's scale and the variable bounds."""
+    def _configure_solver(self, petsc_options: dict | None, force_tol: float) -> dict:
+        """PETSc options, the residual tolerance's scale and the variable bounds; returns the
+        options applied."""
         import ufl
         from petsc4py import PETSc
 
@@ -303,7 +313,10 @@ class ContactProblem:
         else:
             options = dict(petsc_options)
         options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
-        apply_options(self.snes, self.prefix, options)
+        # With the active-set solver the SNES only evaluates residuals and Jacobians: its linear
+        # solver options go to the active-set KSP instead.
+        apply_options(self.snes, self.prefix, options if self.contact_solver == "vi" else
+                      {k: v for k, v in options.items() if not k.startswith(("ksp_", "pc_", "mat_"))})
         # Absolute residual tolerance ∝ the load: the residual of an exactly solved linear step
         # stalls at round-off (1e-12 to 1e-10 of the load vector's norm on the benchmarks), above
         # rtol times the initial residual of a small load increment. One edge node on the wrong
@@ -322,6 +335,7 @@ class ContactProblem:
         with self._xl.localForm() as loc:
             loc.array[self.face_dofs] = self.lower
         self.snes.setVariableBounds(self._xl, self._xu)
+        return options
 
     def _face_areas(self) -> None:
         """Nodal areas ``∫ φ_i ds`` of the face dofs, the face area (all ranks) and the
@@ -423,8 +437,16 @@ class ContactProblem:
             self.law._callbacks = None
         destroy_problem(self.problem)
         self.face_pressure.destroy()
+        if self.active_set is not None:
+            self.active_set.destroy()
         for v in (self._xl, self._xu):
             v.destroy()
+
+    def last_iterations(self) -> int:
+        """Newton iterations of the last solve (also a failed one)."""
+        if self.active_set is not None:
+            return self.active_set.iterations
+        return int(self.snes.getIterationNumber())
 
     def in_contact_anywhere(self, tol: float | None = None) -> bool:
         """Whether any face node touches the surface (all ranks)."""
@@ -465,6 +487,8 @@ def newton(cp: ContactProblem, pressure: float, dt: float) -> tuple[int, int, in
         SolveError: not converged (reason ≤ 0, a non-finite iterate, or a step-size "success"
             far above the residual tolerance); ``cp.u`` is left where SNES stopped.
     """
+    if cp.active_set is not None:
+        return cp.active_set.solve(pressure, dt)
     cp.problem.solve()
     reason = int(cp.snes.getConvergedReason())
     its = int(cp.snes.getIterationNumber())

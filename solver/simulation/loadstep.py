@@ -136,7 +136,7 @@ class _PlatenSolves:
         try:
             reason, its, lits = newton(cp, self.pressure, self.dt)
         except SolveError as e:
-            return Attempt(False, 0, int(cp.snes.getIterationNumber()), 0, str(e))
+            return Attempt(False, 0, cp.last_iterations(), 0, str(e))
         return Attempt(True, reason, its, lits)
 
     def keep(self) -> None:
