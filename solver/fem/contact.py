@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.errors import InputError, SolveError
+from solver.errors import InputError
 from solver.fem import mesh as geometry
 from solver.fem import quadrature
 from solver.fem.active_set import ActiveSetNewton
@@ -83,16 +83,6 @@ INELASTIC_OVERRIDES: dict[str, object] = {"snes_linesearch_type": "l2"}
 #: iterations, 54 s; 40 → 2182, 41 s; 80 → 1882, 36 s; 150 → 1952, 36 s; 15 → 24 steps (four
 #: cut-backs), 3700 iterations, 79 s.
 PLATEN_INELASTIC_OVERRIDES: dict[str, object] = {"snes_linesearch_type": "bt", "snes_max_it": 80}
-
-#: SNES reason CONVERGED_SNORM_RELATIVE (step < snes_stol·‖x‖).
-SNORM_RELATIVE = 4
-#: A step that "converged" by the step-size test is accepted only if its residual norm is at
-#: most this many times the absolute tolerance (1e-6 of the load vector's norm by default): a
-#: diverging iterate (‖x‖ → 1e137 seen with a full-step Newton on perfect plasticity) takes
-#: small steps relative to ‖x‖ and stops there with reason 4 and a finite, useless x. A genuine
-#: round-off stall lies 100× below the absolute tolerance (see ContactProblem).
-STALL_FACTOR = 100.0
-
 
 @dataclass(frozen=True, slots=True)
 class LoadState:
@@ -477,32 +467,3 @@ class ContactProblem:
         self.u.x.array[self.vertical::bs] = level
         self.u.x.array[self.face_dofs] = np.maximum(self.u.x.array[self.face_dofs], self.lower)
         self.u.x.scatter_forward()
-
-
-
-def newton(cp: ContactProblem, pressure: float, dt: float) -> tuple[int, int, int]:
-    """One SNES solve from the current iterate; ``(reason, iterations, linear iterations)``.
-
-    Raises:
-        SolveError: not converged (reason ≤ 0, a non-finite iterate, or a step-size "success"
-            far above the residual tolerance); ``cp.u`` is left where SNES stopped.
-    """
-    if cp.active_set is not None:
-        return cp.active_set.solve(pressure, dt)
-    cp.problem.solve()
-    reason = int(cp.snes.getConvergedReason())
-    its = int(cp.snes.getIterationNumber())
-    lits = int(cp.snes.getLinearSolveIterations())
-    finite = cp.comm.allreduce(bool(np.all(np.isfinite(cp.u.x.array))), op=mpi().LAND)
-    fnorm = float(cp.snes.getFunctionNorm())
-    # a diverging iterate also takes small steps relative to ‖x‖: not converged
-    stalled = (reason == SNORM_RELATIVE
-               and not fnorm <= STALL_FACTOR * cp.snes.getTolerances()[1])
-    if reason <= 0 or not finite or stalled:
-        where = (f", platen w = {-float(cp.platen.value):.6g} m" if cp.control == "platen"
-                 else "")
-        raise SolveError(f"contact Newton ({cp.prefix}) did not converge at p = {pressure:.6g} "
-                         f"Pa, dt = {dt:.6g} s{where}: SNES reason {reason} after {its} "
-                         f"iterations (residual norm {fnorm:.3g}"
-                         f"{', step-size test far above the tolerance' if stalled else ''})")
-    return reason, its, lits

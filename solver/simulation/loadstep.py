@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 
 from solver.errors import InputError, SolveError
-from solver.fem.contact import ContactProblem, newton
+from solver.fem.contact import ContactProblem
+from solver.fem.newton import newton
 from solver.fem.contact_results import contact_force
 from solver.simulation import platen
 from solver.simulation.platen import Attempt
