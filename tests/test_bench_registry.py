@@ -112,3 +112,17 @@ def test_scripts_resolve_next_to_the_registry():
     for e in ENTRIES:
         assert e.script.parent == BENCH_DIR
         assert e.script.parent.parent / "solver" == Path(registry.__file__).parents[2]
+
+
+def test_bench_usage_shows_out_as_required(capsys):
+    """`lamina bench` without --out: the usage line says --out (or --list) is required, and the
+    error is one line with exit code 2 (it used to show [--out DIR] as optional)."""
+    from solver.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    usage = " ".join(capsys.readouterr().out.split("\n\n")[0].split())
+    assert "(--out DIR | --list)" in usage and "[--out DIR]" not in usage, usage
+    assert main(["bench", "hertz", "--size", "small"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--out" in err and "required" in err, err

@@ -195,8 +195,9 @@ def test_run_press_cycle_writes_complete_folder(tmp_path):
     maps = np.load(out / "contact_maps.npz")
     n = len(press["steps"])
     assert maps["in_contact"].shape == (n, 64, 1) and maps["pressure"].shape == (n, 64, 1)
-    for png in ("contact_map.png", "gap_map.png", "area_pressure.png"):
+    for png in ("contact_map.png", "gap_map.png", "area_pressure.png", "summary.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert res["output"]["current"]["files"]["summary_png"] == "summary.png"
     assert (out / "displacement.bp").is_dir()
     assert (out / "DONE").exists()
 
@@ -209,3 +210,101 @@ def test_console_script_exit_code(tmp_path):
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "surface.hurst" in p.stderr
     p = subprocess.run([sys.executable, "-m", "solver", "validate", str(bad)], capture_output=True, text=True)
     assert p.returncode == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# what a new user trips over (issue 15)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_states_the_real_default_stages():
+    """The README's "`output.stages = [...]` (the default)" is the default case's value."""
+    import re
+
+    from solver.case import config
+
+    text = (ROOT / "README.md").read_text()
+    claims = re.findall(r"`output\.stages = (\[[^\]]*\])` \(the default\)", text)
+    assert len(claims) == 1, "README must state the default output.stages once, as " \
+        "`output.stages = [...]` (the default)"
+    assert json.loads(claims[0]) == list(config.default_case().output.stages), claims[0]
+
+
+def test_current_per_step_lines_are_log_lines_on_stderr(tmp_path, capsys, monkeypatch):
+    """`lamina current` reports its steps like `lamina run` reports progress: log lines on
+    stderr, nothing on stdout."""
+    from solver.cli import main as cli_main
+
+    steps = [{"step": 1, "phase": "load", "mean_pressure": 5e5, "asr_ohm_cm2": 12.5,
+              "j_max_over_mean": 3.25},
+             {"step": 2, "phase": "release", "mean_pressure": 1e3, "asr_ohm_cm2": None}]
+    monkeypatch.setattr(cli_main, "run_current_from_maps", lambda *a, **k: {
+        "output": {"stages_completed": ["surface", "current"], "current": {"steps": steps}}})
+    out = tmp_path / "b"
+    assert main(["current", "--maps", str(tmp_path / "a"), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.splitlines()
+    assert any(line.startswith("lamina: step   1 load") and "ASR = 12.5 Ohm cm^2" in line
+               for line in err), err
+    assert any("step   2 release" in line and "no contact" in line for line in err), err
+    assert err[-1] == f"lamina: done: {out} (stages surface, current)"
+
+
+def _measured_case(tmp_path, surface: str) -> Path:
+    case = tmp_path / "case.toml"
+    case.write_text('name = "scan"\n[surface]\nkind = "measured"\n' + surface
+                    + '[output]\nplots = false\nstages = ["surface"]\n')
+    return case
+
+
+def test_validate_and_surface_agree_on_a_plain_matrix_without_unit(tmp_path, capsys):
+    np.save(tmp_path / "scan.npy", np.random.default_rng(0).normal(size=(16, 16)))
+    case = _measured_case(tmp_path, 'file = "scan.npy"\nphysical_sizes = [1e-4, 1e-4]\n')
+    msgs = []
+    for argv in (["validate", str(case)], ["surface", str(case), "--out", str(tmp_path / "s")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "surface.unit = (not set): required for 'scan.npy'" in err
+        msgs.append(err)
+    assert msgs[0] == msgs[1]
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.skipif(__import__("solver.surface.measured", fromlist=["x"])
+                    .surfacetopography_version() is None, reason="needs lamina[topography]")
+def test_validate_reads_an_instrument_file_as_surface_does(tmp_path, capsys):
+    """An instrument file that does not say its unit, in a case without one: validate refuses it
+    as the surface stage does (it used to say 'valid')."""
+    from solver.fem.backend import prepare
+
+    prepare()
+    from SurfaceTopography import Topography
+
+    Topography(np.random.default_rng(1).normal(size=(16, 16)),
+               physical_sizes=(3.0, 2.0)).to_netcdf(str(tmp_path / "nounit.nc"))
+    case = _measured_case(tmp_path, 'file = "nounit.nc"\n')
+    errs = []
+    for argv in (["validate", str(case)], ["surface", str(case), "--out", str(tmp_path / "s")]):
+        assert main(argv) == 2, argv
+        errs.append(capsys.readouterr().err.strip())
+    assert errs[0] == errs[1] and "\n" not in errs[0], errs
+    assert "surface.unit = (not set): required: " in errs[0] and "nounit.nc" in errs[0]
+
+
+def test_results_input_of_a_measured_case_has_no_generator_defaults(tmp_path, capsys):
+    h = np.random.default_rng(2).normal(size=(24, 20))
+    np.save(tmp_path / "scan.npy", h)
+    case = _measured_case(tmp_path, 'file = "scan.npy"\nunit = "um"\n'
+                          'physical_sizes = [2.4e-5, 2e-5]\n')
+    out = tmp_path / "s"
+    assert main(["surface", str(case), "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    surface = res["input"]["surface"]
+    assert set(surface) == {"kind", "file", "unit", "physical_sizes", "detrend"}, surface
+    assert surface["unit"] == "um" and surface["physical_sizes"] == [2.4e-5, 2e-5]
+    assert res["output"]["surface"]["nb_grid_pts"] == [24, 20]
+    capsys.readouterr()
+    assert main(["validate", str(case)]) == 0  # validate reads the map and says what it found
+    assert "measured map 24 x 20 points" in capsys.readouterr().out

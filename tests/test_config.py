@@ -51,7 +51,8 @@ def test_int_accepted_for_float_and_lists_become_tuples():
 
 
 def test_relative_surface_file_resolved_against_case_dir(tmp_path):
-    (tmp_path / "case.toml").write_text('[surface]\nkind = "measured"\nfile = "scan.npy"\nunit = "um"\n')
+    (tmp_path / "case.toml").write_text('[surface]\nkind = "measured"\nfile = "scan.npy"\nunit = "um"\n'
+                                        'physical_sizes = [1e-4, 1e-4]\n')
     case = config.load(tmp_path / "case.toml")
     assert case.surface.file == str((tmp_path / "scan.npy").resolve())
 
@@ -70,3 +71,52 @@ def test_from_dict_errors_name_the_key(data, key):
         config.from_dict(data)
     msg = str(e.value)
     assert msg.startswith(key) and "\n" not in msg
+
+
+# ----------------------------------------------------------------------------------------------
+# measured surfaces: what the import needs is checked when the case is loaded (issue 15)
+
+
+@pytest.mark.parametrize("missing, key", [("unit", "surface.unit"),
+                                          ("physical_sizes", "surface.physical_sizes")])
+def test_plain_matrix_without_unit_or_sizes_is_refused_at_load(tmp_path, missing, key):
+    """A .npy carries no unit and no sizes: loading the case refuses it, as the import does, so
+    `lamina validate` and `lamina surface` agree."""
+    surface = {"kind": "measured", "file": "scan.npy", "unit": "um",
+               "physical_sizes": [1e-4, 1e-4]}
+    del surface[missing]
+    with pytest.raises(InputError) as e:
+        config.from_dict({"surface": surface}, base_dir=tmp_path)
+    msg = str(e.value)
+    assert msg.startswith(f"{key} = (not set): required for 'scan.npy' (a plain matrix)"), msg
+    assert "\n" not in msg
+
+
+def test_instrument_file_needs_no_unit_at_load(tmp_path):
+    """An instrument file (and a .dat not there yet: text or binary is unknown) may carry its own
+    unit and sizes: the loader does not ask for them (the import does, if the file lacks them)."""
+    for name in ("scan.x3p", "scan.dat"):
+        case = config.from_dict({"surface": {"kind": "measured", "file": name}}, base_dir=tmp_path)
+        assert case.surface.unit is None and case.surface.physical_sizes is None
+
+
+def test_binary_dat_is_an_instrument_file_at_load(tmp_path):
+    (tmp_path / "scan.dat").write_bytes(b"\x88\x1b\x03\x6f" + bytes(200))
+    (tmp_path / "text.dat").write_text("1 2 3\n4 5 6\n")
+    config.from_dict({"surface": {"kind": "measured", "file": "scan.dat"}}, base_dir=tmp_path)
+    with pytest.raises(InputError, match=r"surface\.unit = \(not set\): required for 'text\.dat'"):
+        config.from_dict({"surface": {"kind": "measured", "file": "text.dat"}}, base_dir=tmp_path)
+
+
+def test_bad_format_is_refused_at_load():
+    with pytest.raises(InputError, match=r"surface\.format = 'dat': allowed npy, csv, txt, "
+                       r"surfacetopography"):
+        config.from_dict({"surface": {"kind": "measured", "file": "a.dat", "format": "dat"}})
+
+
+def test_input_echo_of_a_measured_case_has_no_generator_fields():
+    case = config.from_dict({"surface": {"kind": "measured", "file": "scan.x3p", "unit": "nm"}})
+    echo = config.input_echo(case)["surface"]
+    assert echo == {"kind": "measured", "file": "scan.x3p", "unit": "nm", "detrend": "plane"}
+    generated = config.input_echo(config.default_case())["surface"]
+    assert generated["hurst"] == 0.8 and generated["nb_grid_pts"] == [128, 128]

@@ -675,6 +675,7 @@ values = ["flat", "measured"]
 [base]
 name = "tiny"
 surface.nb_grid_pts = [64, 64]
+surface.physical_sizes = [5e-5, 5e-5]   # a plain matrix needs them (checked at expansion)
 surface.file = "missing-scan.npy"
 surface.unit = "um"
 output.plots = false
@@ -765,3 +766,71 @@ def test_register_cli_subcommands_exist(capsys):
     capsys.readouterr()
     with pytest.raises(InputError):
         sweep.load_manifest("/nonexistent/sweep")
+
+
+# ----------------------------------------------------------------------------------------------
+# the sweep file as documented; sweep.name and base messages (issue 15)
+
+
+def _docstring_sweep_files() -> list[str]:
+    """The example sweep files (``::`` blocks with a [sweep] table) of the package docstring."""
+    import textwrap
+
+    blocks, lines = [], sweep.__doc__.splitlines()
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith("::"):
+            continue
+        body = []
+        for nxt in lines[i + 1:]:
+            if nxt.strip() and not nxt.startswith("    "):
+                break
+            body.append(nxt)
+        text = textwrap.dedent("\n".join(body))
+        if "[sweep]" in text:
+            blocks.append(text)
+    return blocks
+
+
+def test_docstring_example_sweep_files_parse(tmp_path):
+    """Every example sweep file in the docstring parses, the case-file base among them."""
+    (tmp_path / "case.toml").write_text('name = "from-file"\n[surface]\nnb_grid_pts = [64, 64]\n')
+    blocks = _docstring_sweep_files()
+    parsed = [sweep.parse_sweep(tomllib.loads(b), base_dir=tmp_path) for b in blocks]
+    assert len(parsed) >= 2
+    assert any(sw.base.get("name") == "from-file" for sw in parsed), \
+        "the docstring must show base = \"case.toml\" as it is written"
+    for sw in parsed:
+        assert sweep.expand(sw), "no cases"
+
+
+def test_base_file_written_inside_the_base_table_says_where_it_goes(tmp_path):
+    text = '[sweep]\nname = "x"\n[base]\nbase = "case.toml"\n' + AX
+    with pytest.raises(InputError) as e:
+        sweep.parse_sweep(tomllib.loads(text), base_dir=tmp_path)
+    msg = str(e.value)
+    assert "base: base" not in msg and "\n" not in msg, msg
+    assert msg.startswith("base.base = 'case.toml': ") and 'base = "case.toml" before the ' \
+        "first table" in msg, msg
+
+
+@pytest.mark.parametrize("name, bad", [("x; touch a", "';'"), ("x; touch /tmp/a", "'/' ';'"),
+                                       ("a$(b)", "'$' '(' ')'")])
+def test_sweep_name_message_says_which_characters(tmp_path, name, bad):
+    text = f'[sweep]\nname = "{name}"\n' + AX
+    with pytest.raises(InputError) as e:
+        sweep.parse_sweep(tomllib.loads(text), base_dir=tmp_path)
+    msg = str(e.value)
+    assert f"character(s) {bad} not allowed" in msg, msg
+    assert "letters, digits, space and _ - . + = , @" in msg, msg
+
+
+@pytest.mark.parametrize("name", ["press roughness", "run-1.5_a", "Li+Cu@2MPa"])
+def test_sweep_names_of_the_allowed_characters(tmp_path, name):
+    text = f'[sweep]\nname = "{name}"\n' + AX
+    assert sweep.parse_sweep(tomllib.loads(text), base_dir=tmp_path).name == name
+
+
+@pytest.mark.parametrize("name", ["..", ".hidden", "-x"])
+def test_sweep_name_must_start_with_a_letter_or_digit(tmp_path, name):
+    with pytest.raises(InputError, match=f"starts with '{name[0]}'"):
+        sweep.parse_sweep(tomllib.loads(f'[sweep]\nname = "{name}"\n' + AX), base_dir=tmp_path)

@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose
 
 from solver.errors import InputError
 from solver.surface import measured as topo
-from solver.surface import validation
+from solver.surface import formats, validation
 from solver.surface.heightmap import HeightMap
 from solver.surface.measured import (
     UNITS,
@@ -365,3 +365,136 @@ def test_grid_pts_must_be_integers_from_8(bad):
 def test_grid_pts_accepts_numpy_integers():
     assert validation.check_grid_pts(np.array([16, 32])) == (16, 32)
     assert validation.check_grid_pts(np.int64(8)) == (8, 8)
+
+
+# ----------------------------------------------------------------------------------------------
+# instrument files: the file's unit and sizes win, format by content (issue 15)
+
+needs_st = pytest.mark.skipif(topo.surfacetopography_version() is None,
+                              reason="SurfaceTopography (lamina[topography]) is not installed")
+
+
+def write_metropro(path, counts, lateral_res=1e-6, scale=0.5, wavelength=6.328e-7):
+    """A minimal Zygo MetroPro .dat (binary, header format 1: 834 bytes, big-endian) holding the
+    phase counts ``counts`` (nx, ny); heights = counts * scale * wavelength / 4096 in m, pixel
+    size ``lateral_res`` m. Offsets from the MetroPro reference guide (as SurfaceTopography and
+    Gwyddion read them)."""
+    import struct
+
+    nx, ny = counts.shape
+    hdr = bytearray(834)
+    hdr[0:4] = b"\x88\x1b\x03\x6f"  # magic, header format 1
+    struct.pack_into(">H", hdr, 4, 1)  # header_format
+    struct.pack_into(">I", hdr, 6, 834)  # header_size
+    struct.pack_into(">HH", hdr, 68, nx, ny)  # cn_org_width, cn_org_height
+    struct.pack_into(">I", hdr, 72, nx * ny * 4)  # cn_n_bytes
+    struct.pack_into(">ff", hdr, 164, scale, wavelength)  # intf_scale_factor, wavelength_in
+    struct.pack_into(">f", hdr, 176, 1.0)  # obliquity_factor
+    struct.pack_into(">f", hdr, 184, lateral_res)  # lateral_res (m per pixel)
+    path.write_bytes(bytes(hdr) + np.ascontiguousarray(counts.T).astype(">i4").tobytes())
+    return counts * scale * wavelength / 4096
+
+
+@pytest.fixture
+def lamina_log():
+    """The messages logged on the 'lamina' logger during the test."""
+    import logging
+
+    records: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda r: records.append(r.getMessage())
+    logger = logging.getLogger("lamina")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@needs_st
+@pytest.mark.parametrize("unit", [None, "um", "nm", "m"])
+def test_metropro_dat_is_read_as_an_instrument_file(tmp_path, unit, lamina_log):
+    """A binary MetroPro .dat goes to SurfaceTopography (not the text reader), without a unit
+    in the case; its heights (m) and sizes come from the file whatever `unit` says, and a unit
+    that differs from the file's is a warning."""
+    from solver.fem.backend import prepare
+
+    prepare()  # the wheel's HDF5 first-import order, as in the CLI
+    counts = np.random.default_rng(4).integers(-3000, 3000, size=(24, 20))
+    h = write_metropro(tmp_path / "scan.dat", counts)
+    hm = read_height_map(tmp_path / "scan.dat", unit=unit)
+    assert_allclose(hm.heights, h, rtol=1e-6)
+    assert_allclose(hm.physical_sizes, (24e-6, 20e-6), rtol=1e-6)
+    warned = [m for m in lamina_log if m.startswith("surface.unit")]
+    if unit in (None, "m"):
+        assert warned == []
+    else:
+        assert len(warned) == 1 and f"surface.unit = '{unit}'" in warned[0], lamina_log
+        assert "'scan.dat' stores its heights in 'm'" in warned[0]
+
+
+@needs_st
+def test_measured_case_without_unit_runs_the_surface_stage(tmp_path):
+    """The case needs no `unit` for a file that carries one (it used to be required and then
+    ignored)."""
+    from solver.case import config
+    from solver.fem.backend import prepare
+    from solver.simulation.surface import build_heights
+
+    prepare()
+    h = write_metropro(tmp_path / "scan.dat", np.arange(256).reshape(16, 16) % 37 - 18)
+    case = config.from_dict({"surface": {"kind": "measured", "file": "scan.dat",
+                                         "detrend": "none"}}, base_dir=tmp_path)
+    heights, sizes, _ = build_heights(case.surface, case.seed)
+    assert_allclose(heights, h, rtol=1e-6)
+    assert_allclose(sizes, (16e-6, 16e-6), rtol=1e-6)
+
+
+def test_binary_dat_goes_to_surfacetopography(tmp_path, monkeypatch):
+    """Format by content for the ambiguous .dat/.txt: a binary one is an instrument file."""
+    h = good_map()
+    reader = _FakeReader(h, (20.0, 10.0), "nm")
+    _fake_st(monkeypatch, reader)
+    for name in ("scan.dat", "scan.txt"):
+        (tmp_path / name).write_bytes(b"\x88\x1b\x03\x6f" + bytes(range(256)) * 2)
+        hm = read_height_map(tmp_path / name, unit=None)
+        assert_allclose(hm.heights, h * 1e-9, rtol=1e-15)
+        assert_allclose(hm.physical_sizes, (2e-8, 1e-8), rtol=1e-15)
+    assert formats.resolve_format(tmp_path / "scan.dat") == "surfacetopography"
+    np.savetxt(tmp_path / "text.dat", h)
+    assert formats.resolve_format(tmp_path / "text.dat") == "txt"
+
+
+def test_binary_file_forced_to_text_names_the_format_field(tmp_path):
+    (tmp_path / "scan.dat").write_bytes(b"\x88\x1b\x03\x6f" + bytes(64))
+    with pytest.raises(InputError) as e:
+        read_height_map(tmp_path / "scan.dat", unit="um", physical_sizes=SIZES, fmt="txt")
+    msg = str(e.value)
+    assert "surface.format = 'surfacetopography'" in msg and "fmt =" not in msg, msg
+
+
+def test_binary_dat_without_the_extra_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "SurfaceTopography", None)  # import now fails
+    (tmp_path / "scan.dat").write_bytes(b"\x88\x1b\x03\x6f" + bytes(64))
+    with pytest.raises(InputError, match=r"'.*scan\.dat': binary data \(not a text matrix\).*"
+                       r"pip install lamina\[topography\]"):
+        read_height_map(tmp_path / "scan.dat", unit="um", physical_sizes=SIZES)
+
+
+@pytest.mark.parametrize("given, warns", [(None, False), ([2e-5, 1e-5], False),
+                                          ([5e-5, 5e-5], True)])
+def test_case_sizes_other_than_the_files_are_a_warning(tmp_path, monkeypatch, lamina_log,
+                                                       given, warns):
+    """physical_sizes from show-default is not silently replaced by the file's: a warning names
+    both (the file's sizes are used)."""
+    _fake_st(monkeypatch, _FakeReader(good_map(), (20.0, 10.0), "µm"))
+    (tmp_path / "scan.opd").write_bytes(b"x")
+    hm = read_height_map(tmp_path / "scan.opd", unit="um", physical_sizes=given)
+    assert_allclose(hm.physical_sizes, (2e-5, 1e-5), rtol=1e-15)
+    warned = [m for m in lamina_log if m.startswith("surface.physical_sizes")]
+    assert len(warned) == int(warns), lamina_log
+    if warns:
+        assert "surface.physical_sizes = [5e-05, 5e-05]: 'scan.opd' gives [2e-05, 1e-05] m" \
+            in warned[0]
+    assert not [m for m in lamina_log if m.startswith("surface.unit")]  # um == µm

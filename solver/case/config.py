@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from solver.case.fields import FieldError
 from solver.case.schema import (
+    MEASURED_FIELDS,
     Case,
     CurrentConfig,
     LithiumConfig,
@@ -46,11 +47,12 @@ from solver.case.schema import (
 )
 from solver.checks import fmt_value
 from solver.errors import InputError
+from solver.surface import formats
 
 __all__ = [
     "Case", "CurrentConfig", "LithiumConfig", "MeshConfig", "OutputConfig", "PressConfig",
-    "StatisticsConfig", "SurfaceConfig", "default_case", "from_dict", "load", "replace",
-    "to_dict", "to_toml",
+    "StatisticsConfig", "SurfaceConfig", "default_case", "from_dict", "input_echo", "load",
+    "replace", "to_dict", "to_toml",
 ]
 
 # ----------------------------------------------------------------------------------------------
@@ -176,6 +178,9 @@ def from_dict(data: dict, *, base_dir: str | Path | None = None) -> Case:
         p = Path(case.surface.file)
         if not p.is_absolute():
             case = replace(case, surface={"file": str((Path(base_dir) / p).resolve())})
+    s = case.surface
+    if s.kind == "measured":  # what the import checks before reading: validate agrees with it
+        formats.check_source(s.file, s.unit, s.physical_sizes, s.format)
     return case
 
 
@@ -229,6 +234,15 @@ def to_dict(obj) -> dict:
         else:
             out[f.name] = v
     return out
+
+
+def input_echo(case: Case) -> dict:
+    """The case as ``results.json`` echoes it: :func:`to_dict` with only the surface fields that
+    apply to its kind (a measured map: no generator parameters such as hurst or nb_grid_pts)."""
+    data = to_dict(case)
+    if case.surface.kind == "measured":
+        data["surface"] = {k: v for k, v in data["surface"].items() if k in MEASURED_FIELDS}
+    return data
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The ``lamina`` command line: a thin layer over :mod:`solver.run.pipeline` and friends.
 
 ``main(argv) -> int``; exit codes: 0 success, 1 a case failed, 2 bad input (one line on stderr).
-Logging goes to stderr on rank 0 only.
+Logging goes to stderr on rank 0 only. stdout carries only results a script would read (the
+statistics line of ``surface``, ``validate``'s verdict, ``show-default``, ``version``, ``bench``'s
+summary, ``status``/``collect``); progress, per-step lines, warnings and ``done: FOLDER`` are log
+lines on stderr, for every subcommand alike.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from solver.output.provenance import versions
 from solver.run import stop as checkpoint
 from solver.run.pipeline import run_case
 from solver.run.rerun import run_current_from_maps
+from solver.simulation.surface import build_heights
 
 log = logging.getLogger("lamina")
 
@@ -56,8 +60,13 @@ def _load_case(path: str | None):
 
 def cmd_validate(args, comm) -> int:
     case = _load_case(args.case)
+    what = ""
+    if case.surface.kind == "measured":  # the file's own checks, as `lamina surface` runs them
+        heights, sizes, _ = build_heights(case.surface, case.seed)
+        what = (f" (measured map {heights.shape[0]} x {heights.shape[1]} points, "
+                f"{sizes[0]:.4g} m x {sizes[1]:.4g} m)")
     if _rank(comm) == 0:
-        print(f"{args.case}: valid case '{case.name}'")
+        print(f"{args.case}: valid case '{case.name}'{what}")
     return EXIT_OK
 
 
@@ -98,13 +107,14 @@ def cmd_run(args, comm) -> int:
 def cmd_current(args, comm) -> int:
     case = _load_case(args.case)
     results = run_current_from_maps(case, args.maps, args.out, comm, argv=["lamina", *args.argv])
-    if _rank(comm) == 0:
-        for r in results["output"]["current"]["steps"]:
-            asr = r.get("asr_ohm_cm2")
-            print(f"step {r['step']:3d} {r['phase']:7s} p = {r['mean_pressure'] / 1e6:9.4g} MPa  "
-                  + ("no contact" if asr is None else
-                     f"ASR = {asr:.6g} Ohm cm^2  j_max/j_mean = {r['j_max_over_mean']:.4g}"))
-        print(f"written: {args.out}")
+    # per-step lines are progress, like `lamina run`'s: the logger (stderr, rank 0)
+    for r in results["output"]["current"]["steps"]:
+        asr = r.get("asr_ohm_cm2")
+        log.info("step %3d %-7s p = %9.4g MPa  %s", r["step"], r["phase"],
+                 r["mean_pressure"] / 1e6, "no contact" if asr is None else
+                 f"ASR = {asr:.6g} Ohm cm^2  j_max/j_mean = {r['j_max_over_mean']:.4g}")
+    log.info("done: %s (stages %s)", args.out,
+             ", ".join(results["output"].get("stages_completed", ["current"])))
     return EXIT_OK
 
 
@@ -116,7 +126,7 @@ def cmd_surface(args, comm) -> int:
     if _rank(comm) == 0:
         keys = ("Sq", "Sa", "Sz", "Ssk", "Sku", "Sdq", "Sdr", "hurst", "correlation_ratio", "flatness")
         print(" ".join(f"{k}={st[k]:.4g}" for k in keys if k in st and st[k] is not None))
-        print(f"written: {out}")
+    log.info("done: %s (stages surface)", out)
     return EXIT_OK
 
 

@@ -35,7 +35,7 @@ log = logging.getLogger("lamina")
 
 def case_results(case: Case, output: dict, comm, t0: float, started: float, argv) -> dict:
     """``{"input", "output", "provenance"}`` of a run (``t0``: its ``perf_counter`` start)."""
-    return {"input": cfgmod.to_dict(case), "output": output,
+    return {"input": cfgmod.input_echo(case), "output": output,
             "provenance": provenance(seed=case.seed, mpi_size=1 if comm is None else comm.size,
                                      wall_time_s=time.perf_counter() - t0, started=started,
                                      argv=argv)}
@@ -192,7 +192,8 @@ def current_stage(case: Case, setup, cycle, problem, rf, ck=None) -> dict:
                      "j_max_over_mean": [r.get("j_max_over_mean") for r in steps]},
            "peak": peak, "files": {"current_maps": "current_maps.npz"}}
     if case.output.plots and peak is not None:
-        out["files"].update(stage_output.current_figures(rf, setup, steps, jm, peak))
+        out["files"].update(stage_output.current_figures(rf, setup, steps, jm, peak,
+                                                            maps))
     return out
 
 

@@ -50,9 +50,7 @@ def build_heights(s: SurfaceConfig, seed: int) -> tuple[np.ndarray, tuple[float,
     if s.kind == "paraboloid":
         return surface.paraboloid(nb, sizes, s.radius), sizes, False
     if s.kind == "measured":
-        if s.unit is None:
-            raise InputError(f"surface.unit: required for kind = 'measured' (allowed: "
-                             f"{', '.join(topography.UNITS)})")
+        # unit and physical_sizes: required for plain matrices, else the file's win (readers)
         hm = topography.load_measured(
             s.file, unit=s.unit, physical_sizes=s.physical_sizes, fmt=s.format,
             detrend_mode=s.detrend, crop_box=s.crop, nb_grid_pts=s.resample_to)

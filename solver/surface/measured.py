@@ -7,7 +7,7 @@ A height map ``h`` is a float64 array of shape ``(nx, ny)`` in metres; ``h[i, j]
 it as a :class:`~solver.surface.heightmap.HeightMap`.
 
 Formats: see :mod:`solver.surface.readers` (.npy, .csv, .txt/.asc/.dat matrices; every other
-extension through the optional SurfaceTopography).
+extension, and a binary .txt/.asc/.dat, through the optional SurfaceTopography).
 
 All bad input raises :class:`~solver.errors.InputError` with one line naming the file or the case
 field (``surface.unit``, ``surface.crop``, ...), the offending value and what is allowed.

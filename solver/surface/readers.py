@@ -6,7 +6,10 @@ Formats read here (plain matrices, no metadata, so ``unit`` and ``physical_sizes
 * ``.npy`` -- a 2-D numeric array, stored as ``h`` (first index is x).
 * ``.csv`` -- comma- or semicolon-separated matrix; an optional first line with no number in it is a
   header; with ``;`` as separator a decimal comma is accepted; ``#`` starts a comment.
-* ``.txt``, ``.asc``, ``.dat`` -- whitespace-separated matrix; ``#`` starts a comment.
+* ``.txt``, ``.asc``, ``.dat`` -- whitespace-separated matrix; ``#`` starts a comment. These
+  extensions are ambiguous (a Zygo MetroPro ``.dat`` is binary): a file whose first 4 KiB are
+  binary (a NUL byte, or more than 10 % control bytes) is an instrument file and goes to
+  SurfaceTopography (:func:`solver.surface.formats.resolve_format`).
 
 In text matrices a file row is one x index (row ``r`` holds ``h[r, :]``), which is what
 ``np.savetxt(path, h)`` writes. ``nan`` (or an empty CSV field) marks a hole; holes are rejected
@@ -14,14 +17,19 @@ unless the crop box of :func:`solver.surface.measured.load_measured` leaves them
 
 Every other extension (.opd, .sur, .di, .datx, .plu, .x3p, .nmd, ...) and
 ``fmt="surfacetopography"`` go through SurfaceTopography's readers, an optional extra
-(``pip install lamina[topography]``) imported only then; the file's own physical sizes and unit
-are used where it has them.
+(``pip install lamina[topography]``) imported only then. The file's own unit and physical sizes
+win where it has them; a case value that differs is logged as a warning and not used. The case's
+``unit`` and ``physical_sizes`` are required only where the file does not give them.
+
+The checks that need no reading of the heights (format, unit, sizes, which of them a plain
+matrix requires) are :func:`solver.surface.formats.check_source`, which the case loader runs too.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import logging
 import math
 import os
 from pathlib import Path
@@ -29,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.errors import InputError
+from solver.surface.formats import AMBIGUOUS_SUFFIXES, FORMATS, check_source, resolve_format
 from solver.surface.heightmap import HeightMap
 from solver.surface.validation import (
     MAX_PHYSICAL_SIZE,
@@ -40,13 +49,13 @@ from solver.surface.validation import (
     fmt_case_value,
 )
 
+__all__ = ["FORMATS", "check_source", "read_height_map", "resolve_format",
+           "surfacetopography_version"]
+
 # Units SurfaceTopography may report for a file, beyond UNITS (factor to metres).
 _FILE_UNITS = {**UNITS, "μm": 1e-6, "km": 1e3, "cm": 1e-2, "Å": 1e-10, "A": 1e-10, "pm": 1e-12}
 
-FORMATS = ("npy", "csv", "txt", "surfacetopography")
-"""Values of ``fmt``; ``None`` picks the format from the extension."""
-
-_EXT_FORMAT = {".npy": "npy", ".csv": "csv", ".txt": "txt", ".asc": "txt", ".dat": "txt"}
+log = logging.getLogger("lamina")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -123,8 +132,8 @@ def _decode_text(path) -> str:
     """The file's text (UTF-8, with or without BOM, else Latin-1); binary files are rejected."""
     raw = Path(path).read_bytes()
     if b"\x00" in raw:
-        raise _file_error(path, "binary data, not a text matrix; "
-                          "use .npy or an instrument format (fmt = 'surfacetopography')")
+        raise _file_error(path, "binary data, not a text matrix; use .npy, or for an instrument "
+                          "file set surface.format = 'surfacetopography'")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -232,44 +241,80 @@ def _read_text(path, kind: str) -> tuple[np.ndarray, np.ndarray]:
     return _stack_rows(path, rows, lines), lines
 
 
-def _read_surfacetopography(path, unit, physical_sizes):
-    """Read an instrument file with SurfaceTopography; returns (h in m, sizes in m)."""
+def _first_line(e: Exception) -> str:
+    """The first line of an exception's message (at most 200 characters), or its type."""
+    s = str(e).strip().splitlines()
+    return (s[0] if s else type(e).__name__)[:200]
+
+
+def _import_surfacetopography(path):
+    """The SurfaceTopography module, or an error saying how to install it."""
     try:
         import SurfaceTopography as st
     except ImportError:
-        raise _file_error(path, f"format {Path(path).suffix or '(no extension)'!r} needs "
-                          "SurfaceTopography: pip install lamina[topography] (or convert the map "
-                          "to .npy, .csv or .txt)") from None
+        binary = Path(path).suffix.lower() in AMBIGUOUS_SUFFIXES
+        what = ("binary data (not a text matrix): an instrument file, which" if binary else
+                f"format {Path(path).suffix or '(no extension)'!r}")
+        raise _file_error(path, f"{what} needs SurfaceTopography: pip install lamina[topography] "
+                          "(or convert the map to .npy, .csv or .txt)") from None
+    return st
 
-    def first_line(e: Exception) -> str:
-        """The first line of an exception's message (at most 200 characters), or its type."""
-        s = str(e).strip().splitlines()
-        return (s[0] if s else type(e).__name__)[:200]
 
+def _fallback_kwargs(path, file_unit, file_sizes, unit, physical_sizes) -> dict:
+    """What the case must supply because the file does not say it (unit, physical sizes)."""
+    kwargs = {}
+    if file_unit is None:
+        if unit is None:
+            raise field_error("unit", None, f"required: '{os.fspath(path)}' does not say "
+                               "its unit; allowed " + ", ".join(UNITS))
+        kwargs["unit"] = unit.replace("\u03bc", "\u00b5")
+    lateral_unit = file_unit if file_unit is not None else kwargs["unit"]
+    if file_sizes is None:
+        if physical_sizes is None:
+            raise field_error("physical_sizes", None, f"required: '{os.fspath(path)}' does "
+                               "not give its physical sizes; need [Lx, Ly] in m")
+        factor = _unit_factor(lateral_unit)
+        if factor is None:
+            raise _file_error(path, f"unit {lateral_unit!r} is not a length unit; "
+                              "allowed " + ", ".join(UNITS))
+        kwargs["physical_sizes"] = tuple(s / factor for s in physical_sizes)
+    return kwargs
+
+
+def _unit_factor(unit) -> float | None:
+    """Metres per ``unit`` (a unit SurfaceTopography may report), or None if not a length."""
+    return _FILE_UNITS.get(unit.replace("\u03bc", "\u00b5")) if isinstance(unit, str) else None
+
+
+def _warn_overridden(path, unit, physical_sizes, file_unit, file_sizes) -> None:
+    """Log that the file's unit / sizes are used where the case gives other ones."""
+    name = Path(path).name
+    if file_unit is not None and unit is not None and check_unit(unit) != _unit_factor(file_unit):
+        log.warning("surface.unit = %r: '%s' stores its heights in %r, and the file's unit is "
+                    "used; remove surface.unit or set it to the file's", unit, name, file_unit)
+    if file_sizes is not None and physical_sizes is not None and not np.allclose(
+            file_sizes, physical_sizes, rtol=1e-6, atol=0.0):
+        log.warning("surface.physical_sizes = %s: '%s' gives %s m, and the file's sizes are "
+                    "used; remove surface.physical_sizes or set it to the file's",
+                    fmt_case_value(list(physical_sizes)), name,
+                    fmt_case_value([float(s) for s in file_sizes]))
+
+
+def _read_surfacetopography(path, unit, physical_sizes):
+    """Read an instrument file with SurfaceTopography; returns (h in m, sizes in m).
+
+    The file's unit and physical sizes win; the case's are the fallback where the file has none,
+    and a warning where they differ."""
+    st = _import_surfacetopography(path)
     try:
         reader = st.open_topography(os.fspath(path))
     except Exception as e:  # the third-party readers raise many kinds; report, don't crash
-        raise _file_error(path, f"SurfaceTopography cannot read it ({first_line(e)}); "
+        raise _file_error(path, f"SurfaceTopography cannot read it ({_first_line(e)}); "
                           "check the file, or convert it to .npy, .csv or .txt") from None
     try:
         channel = getattr(reader, "default_channel", None) or reader.channels[0]
         file_sizes, file_unit = channel.physical_sizes, channel.unit
-        kwargs = {}
-        if file_unit is None:
-            if unit is None:
-                raise field_error("unit", None, f"required: '{os.fspath(path)}' does not say "
-                                   "its unit; allowed " + ", ".join(UNITS))
-            kwargs["unit"] = unit.replace("\u03bc", "\u00b5")
-        lateral_unit = file_unit if file_unit is not None else kwargs["unit"]
-        if file_sizes is None:
-            if physical_sizes is None:
-                raise field_error("physical_sizes", None, f"required: '{os.fspath(path)}' does "
-                                   "not give its physical sizes; need [Lx, Ly] in m")
-            factor = _FILE_UNITS.get(lateral_unit) if isinstance(lateral_unit, str) else None
-            if factor is None:
-                raise _file_error(path, f"unit {lateral_unit!r} is not a length unit; "
-                                  "allowed " + ", ".join(UNITS))
-            kwargs["physical_sizes"] = tuple(s / factor for s in physical_sizes)
+        kwargs = _fallback_kwargs(path, file_unit, file_sizes, unit, physical_sizes)
         try:
             topo = reader.topography(channel_index=channel.index, **kwargs)
         except TypeError:  # older SurfaceTopography: unit goes through `info`
@@ -279,7 +324,7 @@ def _read_surfacetopography(path, unit, physical_sizes):
     except InputError:
         raise
     except Exception as e:
-        raise _file_error(path, f"SurfaceTopography cannot read it ({first_line(e)})") from None
+        raise _file_error(path, f"SurfaceTopography cannot read it ({_first_line(e)})") from None
     finally:
         close = getattr(reader, "close", None)
         if close is not None:
@@ -289,8 +334,7 @@ def _read_surfacetopography(path, unit, physical_sizes):
         raise _file_error(path, "a line scan (1-D); need a 2-D height map")
     if not getattr(topo, "is_uniform", True):
         raise _file_error(path, "non-uniform (scattered) data; need a height map on a grid")
-    t_unit = topo.unit if isinstance(topo.unit, str) else None
-    factor = _FILE_UNITS.get(t_unit.replace("\u03bc", "\u00b5")) if t_unit else None
+    factor = _unit_factor(topo.unit)
     if factor is None:
         raise _file_error(path, f"unit {topo.unit!r} is not a length unit; "
                           "allowed " + ", ".join(UNITS))
@@ -299,31 +343,19 @@ def _read_surfacetopography(path, unit, physical_sizes):
         heights = heights.filled(np.nan)
     h = np.asarray(heights, dtype=np.float64) * factor
     sizes = tuple(float(s) * factor for s in topo.physical_sizes)
+    _warn_overridden(path, unit, physical_sizes, file_unit,
+                     sizes if file_sizes is not None else None)
     return h, sizes
 
 
 def _read_raw(path, unit, physical_sizes, fmt):
     """Heights in m (holes as NaN), physical sizes in m, file line of each row (text) or None."""
-    if fmt is not None and fmt not in FORMATS:
-        raise field_error("format", fmt, "allowed " + ", ".join(FORMATS) + " (or not set)")
-    if unit is not None:
-        check_unit(unit)
-    if physical_sizes is not None:
-        check_physical_sizes(physical_sizes)
     p = Path(path)
+    fmt = check_source(p, unit, physical_sizes, fmt)
     if not p.exists():
         raise _file_error(path, "no such file")
     if p.is_dir():
         raise _file_error(path, "is a directory, not a height-map file")
-    if fmt is None:
-        fmt = _EXT_FORMAT.get(p.suffix.lower(), "surfacetopography")
-    if fmt != "surfacetopography":  # a plain matrix carries no metadata
-        if unit is None:
-            raise field_error("unit", None, f"required for '{p.name}' (a plain matrix): the "
-                               "unit the heights are stored in; allowed " + ", ".join(UNITS))
-        if physical_sizes is None:
-            raise field_error("physical_sizes", None, f"required for '{p.name}' (a plain "
-                               "matrix): [Lx, Ly] in m")
     try:
         if p.stat().st_size == 0:
             raise _file_error(path, "empty file (0 bytes)")
@@ -386,10 +418,13 @@ def read_height_map(path, *, unit, physical_sizes=None, fmt=None) -> HeightMap:
     Args:
         path: the file.
         unit: unit the heights are stored in (one of :data:`UNITS`); required for plain matrices,
-            a fallback for instrument files that do not say.
+            a fallback for instrument files that do not say (the file's own unit wins; a
+            different one here is a warning).
         physical_sizes: (Lx, Ly) in m; required for plain matrices, a fallback for instrument
-            files that do not give them (the file's own sizes win).
-        fmt: one of :data:`FORMATS`, or None to choose by extension.
+            files that do not give them (the file's own sizes win; different ones here are a
+            warning).
+        fmt: one of :data:`FORMATS`, or None to choose by extension (by content for the
+            ambiguous .txt, .asc, .dat).
 
     Returns:
         The map with finite heights in m, at least 8 x 8 points.

@@ -82,8 +82,8 @@ def cmd_bench(args, comm) -> int:
             print(f"{e.name:24s} {e.group:12s} mpi={'yes' if e.mpi else 'no ':3s} "
                   f"small≤{e.timeout('small'):g}s full≤{e.timeout('full'):g}s{state}")
         return EXIT_OK
-    if not args.out:
-        raise InputError("lamina bench: --out DIR is required (the report folder)")
+    if not args.out:  # argparse requires --out or --list; an empty --out '' lands here
+        raise InputError("lamina bench --out '': must name the report folder")
     chosen = select(entries, args.names, args.group)
     if not chosen:
         raise InputError("lamina bench: no benchmark selected")
@@ -113,7 +113,11 @@ def register_cli(sub) -> None:
     b.add_argument("--size", choices=SIZES, default="small", help="problem size (default small)")
     b.add_argument("--ranks", type=int, default=1, metavar="K",
                    help="MPI ranks for benchmarks with mpi = true (default 1: serial)")
-    b.add_argument("--out", metavar="DIR", help="report folder (required unless --list)")
+    # --out is required unless --list: argparse says so in the usage line, "(--out DIR | --list)"
+    need = b.add_mutually_exclusive_group(required=True)
+    need.add_argument("--out", metavar="DIR", help="report folder (required unless --list)")
+    need.add_argument("--list", action="store_true",
+                      help="list the registered benchmarks and exit")
     b.add_argument("--group", action="append", metavar="G",
                    help=f"only this group (repeatable): {', '.join(GROUPS)}")
     b.add_argument("--timeout", type=float, metavar="S",
@@ -123,5 +127,4 @@ def register_cli(sub) -> None:
                    "else mpiexec beside python, else on PATH); '-n K' is appended")
     b.add_argument("--registry", metavar="FILE",
                    help="registry file (default: benchmarks/registry.toml of the checkout)")
-    b.add_argument("--list", action="store_true", help="list the registered benchmarks and exit")
     b.set_defaults(func=cmd_bench)

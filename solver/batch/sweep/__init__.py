@@ -3,14 +3,13 @@
 A sweep file is a base case plus parameter axes::
 
     [sweep]
-    name = "press-roughness"
+    name = "press-roughness"      # letters, digits, space and _ - . + = , @
     mode = "product"              # product | zip | lhs
     # samples = 20                # lhs only
     # seed = 1                    # lhs only
 
-    [base]                        # a case table (same schema as a case file) ...
+    [base]                        # the base case: a case table (same schema as a case file)
     surface.nb_grid_pts = [128, 128]
-    # base = "case.toml"          # ... or a case file, relative to the sweep file
 
     [[sweep.axis]]
     key = "surface.rms_height"    # dotted case key
@@ -24,6 +23,18 @@ A sweep file is a base case plus parameter axes::
     account = "proj"
     time = "00:30:00"
     max_parallel = 8
+
+The base case can instead be a case file, relative to the sweep file: a top-level key, so it
+stands before the first table (not inside ``[base]``, and with no ``[base]`` table)::
+
+    base = "case.toml"
+
+    [sweep]
+    name = "seeds"
+
+    [[sweep.axis]]
+    key = "seed"
+    range = [0, 3]
 
 Axes:
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,11 +252,28 @@ SWEEP_KEYS = ("name", "mode", "samples", "seed", "axis")
 TOP_KEYS = ("sweep", "base", "slurm", "pbs")
 
 
+NAME_CHARS = "letters, digits, space and _ - . + = , @"
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.+=,@-]*")
+
+
+def _check_name(name) -> str:
+    """``sweep.name``: it names the folder ``runs/<name>`` and the scheduler's job, so only
+    :data:`NAME_CHARS`, starting with a letter or digit; the message names what is wrong."""
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"sweep.name = {fmt_value(name)}: must be a non-empty string of "
+                         f"{NAME_CHARS}")
+    if _NAME_RE.fullmatch(name):
+        return name
+    bad = sorted({c for c in name if not _NAME_RE.fullmatch("a" + c)})
+    what = (f"character(s) {' '.join(repr(c) for c in bad)} not allowed" if bad else
+            f"starts with {name[0]!r}")
+    raise InputError(f"sweep.name = {fmt_value(name)}: {what}; use {NAME_CHARS}, starting "
+                     "with a letter or digit (it names the folder runs/<name> and the job)")
+
+
 def _sweep_header(sw: dict, source: Path | None) -> tuple[str, str, int | None, int | None]:
     """(name, mode, samples, seed) of the ``[sweep]`` table; samples and seed only for lhs."""
-    name = sw.get("name", source.stem if source is not None else "sweep")
-    if not isinstance(name, str) or not name.strip() or "/" in name or "\n" in name:
-        raise InputError(f"sweep.name = {fmt_value(name)}: must be a non-empty string without '/'")
+    name = _check_name(sw.get("name", source.stem if source is not None else "sweep"))
     mode = sw.get("mode", "product")
     if mode not in MODES:
         close = difflib.get_close_matches(str(mode), MODES, 1)
@@ -346,6 +364,11 @@ def _load_base(data: dict, base_dir: Path) -> dict:
         if not isinstance(raw, dict):
             raise InputError(
                 f"base = {fmt_value(raw)}: must be a case table ([base]) or a case file path"
+            )
+        if "base" in raw:  # base = "case.toml" written inside [base]
+            raise InputError(
+                f"base.base = {fmt_value(raw['base'])}: a base case file is a top-level key: "
+                'write base = "case.toml" before the first table, in place of the [base] table'
             )
         raw = copy.deepcopy(raw)
         bdir = base_dir
