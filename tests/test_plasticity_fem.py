@@ -271,7 +271,10 @@ def test_creep_hold_grows_contact_and_time():
     fractions = [contact_results.contact_state(cp).fraction]
     for dt in (1.0, 3.0, 10.0):
         step = loadstep.solve_load_step(cp, 0.2 * P_STAR, dt=dt)
-        fractions.append(contact_results.contact_state(cp).fraction)
+        state = contact_results.contact_state(cp)
+        fractions.append(state.fraction)
+        # read after the step, the reactions carry the load: creep is not applied twice
+        assert state.force == pytest.approx(0.2 * P_STAR * cp.face_area, rel=1e-6)
     assert cp.load.time == pytest.approx(14.0) and step.time == pytest.approx(14.0)
     assert np.all(np.diff(fractions) >= 0) and fractions[-1] > fractions[0]
     assert np.all(cp.law.committed.p == 0.0)

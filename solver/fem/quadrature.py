@@ -189,9 +189,16 @@ class QuadratureLaw:
         self.tangent.x.array.reshape(-1, m * m)[self._dofs] = tangent.reshape(-1, m * m)
 
     def commit(self) -> None:
-        """Accept the last update as the state at the end of the step."""
+        """Accept the last update as the state at the end of the step.
+
+        σ and C stay those of that update, which are the committed state's at ``dt = 0``: the
+        time increment is reset, so that reading the reactions after the step (an
+        :meth:`update` at the same ``u``) does not apply the step's creep a second time (it did:
+        contact forces 3.5–4 % below the load in the default case's hold steps).
+        """
         self.committed = self.trial
-        self._key = None
+        self.dt = 0.0
+        self._key = None if self._key is None else (self._key[0], 0.0)
 
     def restore(self) -> None:
         """Discard the trial state: σ and C back to those of the committed state (``dt = 0``)."""
