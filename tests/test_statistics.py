@@ -179,14 +179,28 @@ def test_psd_and_fit_ranges():
                             long_cutoff=L / 4, seed=1)
     q, C, fit = st.psd_and_fit(h, SIZES, short_cutoff=L / 64, long_cutoff=L / 4)
     q_lo, q_hi = 2 * math.pi / (L / 4), 2 * math.pi / (L / 64)
-    f = min(2, (q_hi / q_lo) ** 0.25)
-    assert_allclose([fit["q_min"], fit["q_max"]], [q_lo * f, q_hi / f])
-    assert abs(fit["hurst"] - 0.6) < 0.05
-    assert set(fit) == {"hurst", "prefactor", "q_min", "q_max"}
-    # the windowed (non-periodic) PSD gives the same exponent over a wide enough range
+    # a generated surface is a power law exactly between its cutoffs: the band is theirs
+    assert_allclose([fit["q_min"], fit["q_max"]], [q_lo, q_hi])
+    assert_allclose(fit["decades"], math.log10(16))
+    assert abs(fit["hurst"] - 0.6) < 3 * fit["hurst_stderr"] and fit["hurst_stderr"] < 0.05
+    assert set(fit) == {"hurst", "prefactor", "q_min", "q_max", "hurst_stderr", "n_points",
+                        "decades"}
+    # the modes of the band: |q| in [q_lo, q_hi] on the 256² grid (a conjugate pair once)
+    qx = 2 * math.pi * np.fft.fftfreq(256, L / 256)
+    qq = np.hypot(qx[:, None], qx[None, :])
+    assert fit["n_points"] == np.count_nonzero((qq >= q_lo * (1 - 1e-9))
+                                               & (qq <= q_hi * (1 + 1e-9))) // 2
+    # the prefactor puts the line on the spectrum: C(q) of the bins in the band
+    band = (q > 1.2 * q_lo) & (q < q_hi / 1.2)
+    ratio = C[band] / (fit["prefactor"] * q[band] ** (-2 * (1 + fit["hurst"])))
+    assert abs(np.exp(np.mean(np.log(ratio)))) == pytest.approx(1, abs=0.15)
+    # the windowed (non-periodic) PSD gives the same exponent over a wide enough range; its
+    # ends that no cutoff fixes move in (window leakage, aliasing)
     h = surface.self_affine((512, 512), SIZES, 0.6, rms_height=1e-6, long_cutoff=L / 4, seed=1)
     fits = [st.psd_and_fit(h, SIZES, long_cutoff=L / 4, periodic=p).fit for p in (True, False)]
-    assert fits[0]["q_max"] == pytest.approx(math.pi * 512 / L / 2)
+    assert fits[0]["q_max"] == pytest.approx(math.pi * 512 / L)
+    assert fits[1]["q_min"] == pytest.approx(2 * math.pi / (L / 4))
+    assert fits[1]["q_max"] == pytest.approx(math.pi * 512 / L / 2)
     assert abs(fits[0]["hurst"] - 0.6) < 0.05 and abs(fits[1]["hurst"] - 0.6) < 0.05
 
 
@@ -221,12 +235,14 @@ def test_flatness_of_a_long_sinusoid():
 def test_surface_statistics_dict(rough):
     h, sizes = rough
     s = st.surface_statistics(h, sizes, long_cutoff=L / 4)
-    keys = {"Sq", "Sa", "Sz", "Ssk", "Sku", "Sdq", "Sdr", "hurst", "psd_fit_q_min",
-            "psd_fit_q_max", "psd_prefactor", "correlation_length_major",
-            "correlation_length_minor", "correlation_ratio", "lay_angle", "flatness",
-            "flatness_cutoff"}
-    assert set(s) == keys
-    assert all(type(v) is float for v in s.values())
+    keys = {"Sq", "Sa", "Sz", "Ssk", "Sku", "Sdq", "Sdr", "hurst", "hurst_stderr",
+            "psd_fit_q_min", "psd_fit_q_max", "psd_fit_decades", "psd_prefactor",
+            "correlation_length_major", "correlation_length_minor", "correlation_ratio",
+            "lay_angle", "Ssk_scatter", "independent_areas", "flatness", "flatness_cutoff"}
+    assert set(s) == keys | {"psd_fit_points", "hurst_reliable", "notes"}
+    assert all(type(s[k]) is float for k in keys)
+    assert type(s["psd_fit_points"]) is int and type(s["hurst_reliable"]) is bool
+    assert all(type(n) is str for n in s["notes"])
     json.dumps(s)
     assert_allclose(s["Sq"], 3e-7, rtol=1e-10)
     assert s["Sdq"] == pytest.approx(st.rms_slope(h, sizes), rel=1e-14)

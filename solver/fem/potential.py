@@ -153,6 +153,8 @@ class CurrentProblem:
         self._problems: dict[str, object] = {}
         self._tree = None
         self._map = None
+        #: factor of the last :meth:`current_map` (exact interface current / grid integral)
+        self.map_scale = 1.0
 
     def _measures(self, face_marker: int, counter: tuple[int, ...]) -> None:
         """Measures of the body, the face and the counter (weighted by 2πr in axisymmetry) and
@@ -316,8 +318,27 @@ class CurrentProblem:
     def current_map(self, st=None) -> np.ndarray:
         """Local current density on the surface grid of a map step (default: the last one set),
         ``(nx, ny)`` A/m², from the interface law at the grid points (G or the indicator there)
-        and φ on the face. Collective."""
+        and φ on the face, scaled so that its grid integral is the solution's interface current
+        ``∫ j ds`` (so the grid mean is the applied J in galvanostatic runs). Collective.
+
+        The solve sees the contact map through facet means of the face field, the grid points
+        through the map itself; where the spots are a few grid cells, the point samples alone
+        miss ``∫ j ds`` by several per cent (default case, 2D: grid means from 7.8 to 10.6 A/m²
+        for the applied 10 over the press steps, 9.11 at the first). The factor applied is
+        kept in :attr:`map_scale` (1 when not applied: axisymmetry, or a zero/opposite sum).
+        """
         st = self._map if st is None else st
         X, Y = st.grid_points()
         fv = self.model.face_values(st.sample, X.ravel(), Y.ravel())
-        return self.current_density_at(fv, X.ravel(), Y.ravel()).reshape(st.shape)
+        j = self.current_density_at(fv, X.ravel(), Y.ravel()).reshape(st.shape)
+        self.map_scale = 1.0
+        if self.kind != "axisymmetric":
+            nx, ny = st.shape
+            lx, ly = (float(v) for v in st.physical_sizes[:2])
+            cell = (lx / nx) * (ly / ny if self.kind == "3d" else 1.0 / ny)  # 2D: row mean
+            on_grid = float(np.sum(j)) * cell
+            exact = self._integrate(self._j_form)
+            if on_grid * exact > 0:
+                self.map_scale = exact / on_grid
+                j = j * self.map_scale
+        return j

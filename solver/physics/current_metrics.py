@@ -2,7 +2,9 @@
 
 Pure NumPy on arrays ``(nx, ny)`` of equal grid cells (no mesh, no DOLFINx). The map is the local
 interface current density (A/m², in the direction of the drive) that
-:meth:`solver.fem.potential.CurrentProblem.current_map` evaluates on the contact map's grid.
+:meth:`solver.fem.potential.CurrentProblem.current_map` evaluates on the contact map's grid,
+scaled so that its grid integral is the solution's interface current: ``j_mean`` is the applied
+current density of a galvanostatic step.
 """
 
 from __future__ import annotations

@@ -162,16 +162,22 @@ def set_contact_map(problem: CurrentProblem, maps, step: int, *, heights=None,
 
 
 class StepCurrent(NamedTuple):
-    """The current-flow result of one press step: solution, map (A/m², (nx, ny)), metrics."""
+    """The current-flow result of one press step: solution, map (A/m², (nx, ny)), metrics, and
+    the factor that made the map's grid integral the exact interface current
+    (:meth:`solver.fem.potential.CurrentProblem.current_map`)."""
 
     solution: CurrentSolution
     current_map: np.ndarray
     metrics: CurrentMetrics
+    map_scale: float = 1.0
 
     def summary(self) -> dict:
         s = self.solution
         return {"asr_ohm_m2": s.asr, "asr_ohm_cm2": s.asr_cm2, "delta_v_V": s.delta_v,
                 "current_density_A_per_m2": s.current_density, "bulk_asr_ohm_m2": s.bulk_asr,
+                "interface_current_density_A_per_m2": s.interface_current / s.current
+                * s.current_density if s.current else None,
+                "current_map_sampling_factor": self.map_scale,
                 "newton_iterations": s.iterations, **self.metrics.summary()}
 
 
@@ -184,7 +190,7 @@ def solve_step(problem: CurrentProblem, maps, step: int, *,
     sol = problem.solve(current_density=current_density, voltage=voltage)
     jmap = problem.current_map(st) * math.copysign(1.0, sol.current)
     return StepCurrent(sol, jmap, current_metrics(jmap, st.cell_area, in_contact=st.in_contact,
-                                                  j_crit=j_crit))
+                                                  j_crit=j_crit), problem.map_scale)
 
 
 def build_current_problem(case: Case, setup, comm):

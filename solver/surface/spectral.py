@@ -1,5 +1,6 @@
-"""Spectral and lateral statistics of height maps: radially averaged PSD and its self-affine
-(Hurst) fit, correlation lengths from the autocorrelation, waviness and flatness.
+"""Spectral and lateral statistics of height maps: radially averaged PSD and a log-log fit of
+binned points (:func:`fit_hurst`; the map's Hurst fit with its band and uncertainty is
+:mod:`solver.surface.hurst`), correlation lengths from the autocorrelation, waviness and flatness.
 
 Height maps follow :mod:`solver.surface.synthesis` (``h`` of shape ``(nx, ny)`` in m,
 ``physical_sizes = (Lx, Ly)`` in m). ``periodic=True`` means the map repeats (generated surfaces);
@@ -34,14 +35,6 @@ class HurstFit(NamedTuple):
 
     hurst: float
     prefactor: float
-
-
-class PSDAndFit(NamedTuple):
-    """PSD and its self-affine fit; ``fit`` is ``dict(hurst, prefactor, q_min, q_max)``."""
-
-    q: np.ndarray
-    C: np.ndarray
-    fit: dict
 
 
 class CorrelationLengths(NamedTuple):
@@ -161,7 +154,15 @@ def radial_psd(h, physical_sizes, nb_bins=None, periodic=True) -> RadialPSD:
     """
     h = height_array(h)
     lx, ly = domain_sizes(physical_sizes)
-    nx, ny = h.shape
+    return radial_average(_psd_half_plane(h, lx, ly, periodic), (lx, ly), h.shape, nb_bins)
+
+
+def radial_average(C_half, physical_sizes, nb_grid_pts, nb_bins=None) -> RadialPSD:
+    """Radial average of a spectrum given on the rfft half-plane of an ``(nx, ny)`` grid, in the
+    bins of :func:`radial_psd` (which it is for the measured spectrum; also used for the expected
+    spectrum of a generated surface, :func:`solver.surface.hurst.target_psd`)."""
+    lx, ly = domain_sizes(physical_sizes)
+    nx, ny = nb_grid_pts
     qx, qy, wcol = _half_plane(nx, ny, lx, ly)
     q_lo = 2 * math.pi / max(lx, ly)
     q_hi = math.sqrt(np.abs(qx).max() ** 2 + qy.max() ** 2) * (1 + 1e-9)  # the grid corner
@@ -169,9 +170,9 @@ def radial_psd(h, physical_sizes, nb_bins=None, periodic=True) -> RadialPSD:
         nb_bins = max(8, int(round(5 * math.log2(q_hi / q_lo))))
     if not is_int(nb_bins) or nb_bins < 1:
         raise InputError(f"nb_bins = {nb_bins!r}: must be a positive integer")
-    C = _psd_half_plane(h, lx, ly, periodic)
     edges = np.geomspace(q_lo * (1 - 1e-9), q_hi, int(nb_bins) + 1)
-    sums = _sum_rows(_bin_rows(C, qx, qy, wcol, edges**2))
+    sums = _sum_rows(_bin_rows(np.ascontiguousarray(C_half, dtype=np.float64), qx, qy, wcol,
+                               edges**2))
     keep = sums[:, 0] > 0
     return RadialPSD(sums[keep, 1] / sums[keep, 0], sums[keep, 2] / sums[keep, 0])
 
@@ -204,52 +205,6 @@ def fit_hurst(q, C, q_min, q_max) -> HurstFit:
                          f"{q.max() if q.size else 0:g} rad/m)")
     slope, intercept = np.polyfit(np.log(q[sel]), np.log(C[sel]), 1)
     return HurstFit(float(-0.5 * slope - 1.0), float(math.exp(intercept)))
-
-
-def default_fit_range(physical_sizes, nb_grid_pts, short_cutoff=None, long_cutoff=None):
-    r"""The default PSD fit range (rad/m) between the cutoffs, shrunk off each end.
-
-    From :math:`q_{lo} = 2\pi/\text{long\_cutoff}` (None: :math:`2\pi/\max(L_x, L_y)`) to
-    :math:`q_{hi} = 2\pi/\text{short\_cutoff}` (None: the Nyquist wavevector of the coarser axis,
-    :math:`\pi\min(n_x/L_x, n_y/L_y)`), shrunk at each end by the factor
-    :math:`f = \min(2, (q_{hi}/q_{lo})^{1/4})`: the bins next to the roll-off and to the cutoff
-    mix the plateau / the cut with the power law. Returns ``(q_lo f, q_hi / f)``.
-    """
-    lx, ly = domain_sizes(physical_sizes)
-    nx, ny = nb_grid_pts
-    short_cutoff = length_param("short_cutoff", short_cutoff)
-    long_cutoff = length_param("long_cutoff", long_cutoff)
-    q_lo = 2 * math.pi / (long_cutoff if long_cutoff is not None else max(lx, ly))
-    q_nyq = math.pi * min(nx / lx, ny / ly)
-    q_hi = min(2 * math.pi / short_cutoff, q_nyq) if short_cutoff is not None else q_nyq
-    if not q_hi > q_lo:
-        raise InputError(f"short_cutoff = {short_cutoff!r}, long_cutoff = {long_cutoff!r}: "
-                         f"empty PSD fit range ({q_lo:g} to {q_hi:g} rad/m)")
-    f = min(2.0, (q_hi / q_lo) ** 0.25)
-    return q_lo * f, q_hi / f
-
-
-def psd_and_fit(h, physical_sizes, *, short_cutoff=None, long_cutoff=None, nb_bins=None,
-                periodic=True) -> PSDAndFit:
-    """The radial PSD and its self-affine fit over the default range, for plots and reports.
-
-    Args:
-        h: height map (m).
-        physical_sizes: ``(Lx, Ly)`` (m).
-        short_cutoff, long_cutoff: cutoff wavelengths (m) bounding the fit range
-            (see :func:`default_fit_range`).
-        nb_bins: PSD bins (see :func:`radial_psd`).
-        periodic: whether the map is periodic.
-
-    Returns:
-        ``PSDAndFit(q, C, fit)`` with ``fit = dict(hurst, prefactor, q_min, q_max)`` (the fitted
-        line is ``C = prefactor q^(-2(1+hurst))`` on ``[q_min, q_max]``).
-    """
-    h = height_array(h)
-    q, C = radial_psd(h, physical_sizes, nb_bins=nb_bins, periodic=periodic)
-    q_min, q_max = default_fit_range(physical_sizes, h.shape, short_cutoff, long_cutoff)
-    hurst, pref = fit_hurst(q, C, q_min, q_max)
-    return PSDAndFit(q, C, {"hurst": hurst, "prefactor": pref, "q_min": q_min, "q_max": q_max})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -306,8 +261,16 @@ def correlation_lengths(h, physical_sizes, threshold=0.2, periodic=True) -> Corr
     if not 0.0 < threshold < 1.0:
         raise InputError(f"threshold = {threshold!r}: must be in (0, 1)")
     nx, ny = h.shape
-    dx, dy = lx / nx, ly / ny
-    acf = _autocorrelation(h, periodic)
+    return lengths_from_acf(_autocorrelation(h, periodic), (lx, ly), (lx / nx, ly / ny),
+                            threshold)
+
+
+def lengths_from_acf(acf, physical_sizes, spacing, threshold=0.2) -> CorrelationLengths:
+    """:func:`correlation_lengths` from the normalised autocorrelation ``acf`` of
+    :func:`_autocorrelation` (index arrays wrap; zero-padded for a non-periodic map) of a map of
+    ``physical_sizes`` (m) with grid ``spacing`` ``(dx, dy)`` (m)."""
+    lx, ly = physical_sizes
+    dx, dy = spacing
     n_dir = 180
     theta = np.arange(n_dir) * (math.pi / n_dir)
     c, s = np.cos(theta), np.sin(theta)
