@@ -76,6 +76,37 @@ def test_contact_map_black_and_white():
     _png(fig)
 
 
+def test_contact_map_with_pressure_is_an_image_of_the_spots():
+    c = np.zeros((20, 10), bool)
+    c[3:8, 2:5] = True
+    p = np.where(c, 2.5e6, 0.0)
+    fig = plots.contact_map_figure(c, SIZES, pressure=p)
+    ax, cbar = fig.axes
+    assert not ax.get_lines() and cbar.get_ylabel() == "contact pressure (MPa)"
+    shown = np.asarray(ax.get_images()[0].get_array(), dtype=float)
+    assert_allclose(shown[c.T], 2.5) and np.isnan(shown[~c.T]).all()
+    assert ax.get_title() == "Contact pressure (A_r/A0 = 7.5%)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["no contact"]
+    _png(fig)
+    with pytest.raises(ValueError, match="pressure has shape"):
+        plots.contact_map_figure(c, SIZES, pressure=p[:5])
+
+
+def test_profile_legend_names_shading_and_references_not_the_axis():
+    x = np.arange(8) * 1e-6
+    c = np.array([0, 1, 1, 0, 0, 1, 1, 1], bool)
+    fig = plots.profile_figure(x, np.arange(8.0), "gap (µm)", "Gap, step 3", in_contact=c,
+                               reference={"applied": 2.0})
+    ax = fig.axes[0]
+    line, ref = ax.get_lines()
+    assert_allclose(line.get_xdata(), np.arange(8.0)) and line.get_label().startswith("_")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["in contact", "applied"]
+    spans = [pt for pt in ax.patches]  # one shaded span per run of contact, half a cell wide
+    assert len(spans) == 2
+    assert_allclose(spans[1].get_x(), 4.5) and assert_allclose(spans[1].get_width(), 3.0)
+    _png(fig)
+
+
 def test_field_map_labels_and_data():
     p = np.random.default_rng(0).random((12, 24)) * 50
     p[0, 0] = np.nan

@@ -7,18 +7,25 @@ The stages compute (:mod:`solver.simulation`); this module writes what they comp
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 
 import numpy as np
 
 from solver.case.config import Case
 from solver.fem.contact_results import plastic_strain_section
-from solver.output import plots
+from solver.output import plots, summary_plot
 from solver.simulation.surface import SurfaceResult
+from solver.surface.statistics import target_psd
 
 
 def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
-    """Save the height map and its figures; return the files written."""
+    """Save the height map and its figures; return the files written. Logs a warning for each
+    statistic the statistics' notes flag (an unreliable Hurst fit)."""
+    for note in surf.statistics.get("notes", []):
+        if note.startswith("hurst:"):
+            logging.getLogger("lamina").warning("surface statistics: %s", note)
     files = {}
     if case.output.heights:
         rf.save_array("surface.npy", surf.heights)
@@ -28,9 +35,27 @@ def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
         files["height_map_png"] = "surface.png"
         if surf.psd is not None:
             q, C, fit = surf.psd
-            rf.save_figure("psd.png", plots.psd_figure(q, C, fit=fit))
+            target, label = psd_target(case, surf)
+            rf.save_figure("psd.png", plots.psd_figure(q, C, fit=fit, target=target,
+                                                       target_label=label))
             files["psd_png"] = "psd.png"
     return files
+
+
+def psd_target(case: Case, surf: SurfaceResult):
+    """The spectrum a generated self-affine surface was asked for, binned like its PSD, and its
+    legend entry; ``(None, "")`` for other surfaces."""
+    s = case.surface
+    if s.kind != "self_affine":
+        return None, ""
+    target = target_psd(s.nb_grid_pts, surf.physical_sizes, s.hurst, rms_height=s.rms_height,
+                        rms_slope=s.rms_slope, short_cutoff=s.short_cutoff,
+                        long_cutoff=s.long_cutoff, rolloff=s.rolloff,
+                        correlation_ratio=s.correlation_ratio,
+                        lay_angle=math.radians(s.lay_angle_deg))
+    rms = (f"Sq = {s.rms_height * 1e6:.3g} µm" if s.rms_height is not None
+           else f"Sdq = {s.rms_slope:.3g}")
+    return target, f"target: H = {s.hurst:.2f}, {rms}"
 
 
 def surface_output(rf, case: Case, surf: SurfaceResult) -> dict:
@@ -72,7 +97,8 @@ def press_output(case: Case, setup, rf, cycle, records, wall: float, part: str) 
             out["files"]["fields_after_restarts"] = sorted(
                 p.name for p in Path(rf.path).glob("*_restart*.bp")) if rf.rank == 0 else []
     if case.output.plots:
-        out["files"].update(press_figures(rf, cycle, records, peak))
+        out["files"].update(press_figures(rf, cycle, records, peak,
+                                         summary="current" not in case.output.stages))
     return out
 
 
@@ -82,70 +108,110 @@ def n_cells(mesh) -> int:
     return int(imap.size_global)
 
 
-def press_figures(rf, cycle, records, peak) -> dict:
-    """The press stage's figures (peak step maps, A_r(p̄), plastic strain section); their files."""
+def press_figures(rf, cycle, records, peak, summary: bool = False) -> dict:
+    """The press stage's figures (peak step maps, A_r(p̄), plastic strain section, and with
+    ``summary`` the summary figure without current); their files."""
     maps = cycle.maps
-    k = peak.index
-    files = {}
-    sizes = maps.physical_sizes
-    if maps.heights.shape[1] > 1:
-        rf.save_figure("contact_map.png", plots.contact_map_figure(
-            maps.in_contact[k], sizes, title=f"Contact at p = {peak.mean_pressure / 1e6:.3g} MPa"))
-        rf.save_figure("gap_map.png", plots.field_map_figure(
-            maps.gap[k] * 1e6, sizes, "gap", "µm", title="Gap at peak pressure"))
-        rf.save_figure("pressure_map.png", plots.field_map_figure(
-            maps.pressure[k] / 1e6, sizes, "contact pressure", "MPa",
-            title="Contact pressure at peak load"))
-    else:
-        x = maps.x * 1e6
-        rf.save_figure("contact_map.png", plots.curve_figure(
-            x, {"contact pressure (MPa)": maps.pressure[k][:, 0] / 1e6}, "x (µm)", "MPa",
-            "Contact pressure along the profile"))
-        rf.save_figure("gap_map.png", plots.curve_figure(
-            x, {"gap (µm)": maps.gap[k][:, 0] * 1e6}, "x (µm)", "µm", "Gap along the profile"))
-    files.update(contact_map_png="contact_map.png", gap_map_png="gap_map.png")
-    load = [r for r in records if r.phase != "release"]
-    rel = [r for r in records if r.phase == "release"]
-    ys = {"loading / hold": ([r.mean_pressure / 1e6 for r in load], [r.contact_fraction for r in load])}
-    fig = plots.curve_figure(ys["loading / hold"][0], {"A_r/A0 (loading, hold)": ys["loading / hold"][1]},
-                             "mean pressure (MPa)", "A_r / A0", "Real contact area",
-                             reference={"A_r/A0 (release)": ([r.mean_pressure / 1e6 for r in rel],
-                                                             [r.contact_fraction for r in rel])}
-                             if rel else None)
-    rf.save_figure("area_pressure.png", fig)
-    files["area_pressure_png"] = "area_pressure.png"
+    files = step_map_figures(rf, maps, peak.index, peak.contact_fraction)
+    files.update(area_figure(rf, records))
     sec = plastic_strain_section(cycle.cp, cycle.setup.physical_sizes, cycle.setup.block.h_lateral)
     if sec is not None:
         pts, vals, title = sec
+        last = records[-1]
+        title = f"{title}\nafter {plots.step_label(last.index, last.phase, last.mean_pressure)}"
         rf.save_figure("plastic_strain_section.png", plots.section_figure(pts * 1e6, vals, title))
         files["plastic_strain_section_png"] = "plastic_strain_section.png"
+    if summary:
+        curve = {"p": [r.mean_pressure for r in records], "y": [r.contact_fraction for r in records],
+                 "phase": [r.phase for r in records], "ylabel": "A_r / A0"}
+        files.update(summary_figure(rf, maps, curve))
     return files
 
 
-def current_figures(rf, setup, steps, jm, peak) -> dict:
-    """The current stage's figures (current map at the peak step, ASR and hotspots against p̄)."""
+def step_map_figures(rf, maps, k: int, contact_fraction: float | None = None) -> dict:
+    """Contact, gap (and in 3D pressure) of step ``k`` on the surface grid, each titled with its
+    step: images in 3D, profiles in 2D; their files. ``contact_fraction``: the step's A_r/A0 as
+    results.json reports it (default: the in-contact share of the grid)."""
+    step = plots.step_label(k, maps.phase[k], maps.mean_pressure[k])
+    sizes = maps.physical_sizes
+    c, p, g = (np.asarray(a[k]) for a in (maps.in_contact, maps.pressure, maps.gap))
+    area = f"A_r/A0 = {c.mean() if contact_fraction is None else contact_fraction:.1%}"
+    files = {"contact_map_png": "contact_map.png", "gap_map_png": "gap_map.png"}
+    if maps.heights.shape[1] > 1:
+        rf.save_figure("contact_map.png", plots.contact_map_figure(
+            c, sizes, title=f"Contact, {step}\n{area}", pressure=p))
+        rf.save_figure("gap_map.png", plots.field_map_figure(
+            g * 1e6, sizes, "gap", "µm", title=f"Gap, {step}"))
+        rf.save_figure("pressure_map.png", plots.field_map_figure(
+            p / 1e6, sizes, "contact pressure", "MPa", title=f"Contact pressure, {step}"))
+        files["pressure_map_png"] = "pressure_map.png"
+    else:
+        rf.save_figure("contact_map.png", plots.profile_figure(
+            maps.x, p[:, 0] / 1e6, "contact pressure (MPa)", f"Contact, {step}\n{area}",
+            in_contact=c[:, 0], reference={"applied p̄": maps.mean_pressure[k] / 1e6}))
+        rf.save_figure("gap_map.png", plots.profile_figure(
+            maps.x, g[:, 0] * 1e6, "gap (µm)", f"Gap, {step}", in_contact=c[:, 0]))
+    return files
+
+
+def area_figure(rf, records) -> dict:
+    """A_r/A0 against p̄, the release branch starting from the last loaded point; its file."""
+    rf.save_figure("area_pressure.png", plots.press_cycle_figure(
+        [r.mean_pressure for r in records], [r.contact_fraction for r in records],
+        [r.phase for r in records], "A_r / A0", "Real contact area along the press cycle"))
+    return {"area_pressure_png": "area_pressure.png"}
+
+
+def last_loaded_step(phases, usable=None) -> int | None:
+    """Index of the last step not in the release (and ``usable``, when given), or None."""
+    ks = [k for k, ph in enumerate(phases) if ph != "release" and (usable is None or usable[k])]
+    return ks[-1] if ks else None
+
+
+def summary_figure(rf, maps, curve: dict, current=None, k: int | None = None) -> dict:
+    """``summary.png``: surface | contact pressure | current density (when given) at step ``k``
+    (default: the last loaded step) and ``curve`` along the press cycle; its file."""
+    k = last_loaded_step(maps.phase) if k is None else k
+    if k is None:
+        return {}
+    step = plots.step_label(k, maps.phase[k], maps.mean_pressure[k])
+    fig = summary_plot.summary_figure(maps.heights, maps.physical_sizes, maps.pressure[k],
+                                      maps.in_contact[k], step, curve,
+                                      current=None if current is None else current[k])
+    rf.save_figure("summary.png", fig)
+    return {"summary_png": "summary.png"}
+
+
+def current_figures(rf, setup, steps, jm, peak, maps=None) -> dict:
+    """The current stage's figures (current map at the peak step, ASR and hotspots against p̄,
+    and with the contact ``maps`` the summary figure); their files."""
     k = peak["step"]
+    step = plots.step_label(k, peak["phase"], peak["mean_pressure"])
     sizes = setup.physical_sizes
     if jm.shape[2] > 1:
         fig = plots.field_map_figure(jm[k] / 10.0, sizes, "current density", "mA/cm²",
-                                     title=f"Current density at p = {peak['mean_pressure'] / 1e6:.3g} MPa")
+                                     title=f"Current density, {step}")
     else:
-        fig = plots.curve_figure(np.arange(jm.shape[1]) * sizes[0] / jm.shape[1] * 1e6,
-                                 {"j (mA/cm²)": jm[k][:, 0] / 10.0}, "x (µm)", "mA/cm²",
-                                 "Current density along the profile")
+        applied = peak.get("current_density_A_per_m2")
+        fig = plots.profile_figure(
+            np.arange(jm.shape[1]) * sizes[0] / jm.shape[1], jm[k][:, 0] / 10.0,
+            "current density (mA/cm²)", f"Current density, {step}",
+            in_contact=None if maps is None else np.asarray(maps.in_contact[k])[:, 0],
+            reference=None if applied is None else {"applied mean": applied / 10.0})
     rf.save_figure("current_map.png", fig)
     files = {"current_map_png": "current_map.png"}
     ok = [r for r in steps if r.get("asr_ohm_m2") is not None]
-    for key, name, label in (("asr_ohm_cm2", "asr_pressure.png", "ASR (Ω·cm²)"),
-                             ("j_max_over_mean", "hotspot_pressure.png", "j_max / j_mean")):
-        load = [r for r in ok if r["phase"] != "release"]
-        rel = [r for r in ok if r["phase"] == "release"]
-        fig = plots.curve_figure([r["mean_pressure"] / 1e6 for r in load],
-                                 {f"{label}, loading/hold": [r[key] for r in load]},
-                                 "mean pressure (MPa)", label, f"{label} along the press cycle",
-                                 logy=True,
-                                 reference={f"{label}, release": ([r["mean_pressure"] / 1e6 for r in rel],
-                                                                  [r[key] for r in rel])} if rel else None)
-        rf.save_figure(name, fig)
+    for key, name, label, title in (
+            ("asr_ohm_cm2", "asr_pressure.png", "ASR (Ω·cm²)", "Area-specific resistance"),
+            ("j_max_over_mean", "hotspot_pressure.png", "j_max / j_mean", "Current hotspots")):
+        rf.save_figure(name, plots.press_cycle_figure(
+            [r["mean_pressure"] for r in ok], [r[key] for r in ok], [r["phase"] for r in ok],
+            label, f"{title} along the press cycle", logy=True))
         files[name.removesuffix(".png") + "_png"] = name
+    if maps is not None:
+        usable = [r.get("asr_ohm_m2") is not None for r in steps]
+        curve = {"p": [r["mean_pressure"] for r in ok], "y": [r["asr_ohm_cm2"] for r in ok],
+                 "phase": [r["phase"] for r in ok], "ylabel": "ASR (Ω·cm²)", "logy": True}
+        files.update(summary_figure(rf, maps, curve, current=jm,
+                                    k=last_loaded_step(maps.phase, usable)))
     return files
