@@ -90,8 +90,25 @@ def _check_body(law, conductivity: str, label: str, part: str, part_type: type,
         raise InputError(f"{part}={value!r}: must be a {type_path}")
 
 
+class _BodyLaw:
+    """What both interface laws share: the meshed body's conductivity field (S/m) and the law's
+    parameter object, checked on construction; ``_body`` names them (conductivity field, its
+    label, parameter field, its type, the type's path for messages)."""
+
+    __slots__ = ()
+    _body: ClassVar[tuple]
+
+    def __post_init__(self):
+        _check_body(self, *self._body)
+
+    @property
+    def conductivity(self) -> float:
+        """Conductivity of the meshed body (σ of the lithium, κ of the electrolyte), S/m."""
+        return getattr(self, self._body[0])
+
+
 @dataclass(frozen=True, slots=True)
-class FilmInterface:
+class FilmInterface(_BodyLaw):
     """Electronic Li|Cu contact: lithium body of conductivity ``sigma`` (S/m), copper at φ = 0,
     interface conductance ``G = film_conductance(p, g, film)`` (S/m², see
     :func:`solver.physics.electrochemistry.film_conductance`)."""
@@ -101,15 +118,8 @@ class FilmInterface:
 
     face_name: ClassVar[str] = "conductance"
     drop_sign: ClassVar[float] = 1.0
-
-    def __post_init__(self):
-        _check_body(self, "sigma", "lithium conductivity", "film", FilmParams,
-                    "solver.physics.electrochemistry.FilmParams")
-
-    @property
-    def conductivity(self) -> float:
-        """σ of the lithium, S/m."""
-        return self.sigma
+    _body: ClassVar[tuple] = ("sigma", "lithium conductivity", "film", FilmParams,
+                              "solver.physics.electrochemistry.FilmParams")
 
     def face_values(self, sample: Sampler, x, y) -> np.ndarray:
         """Film conductance G (S/m²) from the map's pressure and gap."""
@@ -193,7 +203,7 @@ class Kinetics:
 
 
 @dataclass(frozen=True, slots=True)
-class KineticInterface:
+class KineticInterface(_BodyLaw):
     """Ionic Li|SE (or anode-less Cu|SE) contact: electrolyte body of ionic conductivity
     ``kappa`` (S/m), metal at φ = 0, Butler–Volmer ``kinetics`` on the contact spots."""
 
@@ -202,15 +212,8 @@ class KineticInterface:
 
     face_name: ClassVar[str] = "contact_fraction"
     drop_sign: ClassVar[float] = -1.0
-
-    def __post_init__(self):
-        _check_body(self, "kappa", "ionic conductivity", "kinetics", Kinetics,
-                    "solver.physics.interface.Kinetics")
-
-    @property
-    def conductivity(self) -> float:
-        """κ of the electrolyte, S/m."""
-        return self.kappa
+    _body: ClassVar[tuple] = ("kappa", "ionic conductivity", "kinetics", Kinetics,
+                              "solver.physics.interface.Kinetics")
 
     def face_values(self, sample: Sampler, x, y) -> np.ndarray:
         """Contact indicator (0/1) of the nearest map grid point; its facet mean is the contact
