@@ -166,8 +166,9 @@ def test_surface_command_on_default_case(tmp_path):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     h = np.load(out / "surface.npy")
     assert h.shape == (128, 128)
-    # same seed -> identical map; the folder is reused cleanly
-    assert main(["surface", "--out", str(out)]) == 0
+    # same seed -> identical map; a complete folder is reused only with --overwrite
+    assert main(["surface", "--out", str(out)]) == 2
+    assert main(["surface", "--out", str(out), "--overwrite"]) == 0
     assert np.array_equal(np.load(out / "surface.npy"), h)
     assert not list(out.glob(".*tmp*")), "temporary files left behind"
 

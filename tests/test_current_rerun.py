@@ -128,7 +128,7 @@ def test_rerun_with_another_film_resistance(pressed, tmp_path):
                        + "[current]\nfilm_resistance = 2e-4\n")
     out = tmp_path / "cur"
     assert main(["current", str(doubled), "--maps", str(run / "contact_maps.npz"),
-                 "--out", str(out)]) == 0
+                 "--out", str(out), "--overwrite"]) == 0  # out holds the run above
     note = json.loads((out / "results.json").read_text())["output"]["press"]
     assert note["press_input_differs"] == ["press"]
     for a, b in zip(_steps(run), _steps(out)):

@@ -45,7 +45,7 @@ from solver.case.schema import (
     StatisticsConfig,
     SurfaceConfig,
 )
-from solver.checks import fmt_value
+from solver.checks import fmt_value, read_input_file
 from solver.errors import InputError
 from solver.surface import formats
 
@@ -188,7 +188,7 @@ def load(path: str | Path) -> Case:
     """Load and validate a case file; every problem is an InputError naming the file or key."""
     path = Path(path)
     try:
-        text = path.read_bytes()
+        text = read_input_file(path, "case file")
     except FileNotFoundError:
         raise InputError(f"case file '{path}': not found") from None
     except IsADirectoryError:
@@ -201,6 +201,8 @@ def load(path: str | Path) -> Case:
         raise InputError(f"case file '{path}': not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"case file '{path}': invalid TOML ({e})") from None
+    except RecursionError:
+        raise InputError(f"case file '{path}': tables or arrays nested too deeply") from None
     return from_dict(data, base_dir=path.parent)
 
 

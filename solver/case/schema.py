@@ -6,6 +6,7 @@ validation and writing are in :mod:`solver.case.config`. Units are SI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +18,24 @@ from solver.case.fields import FieldError, grid_pts, in_range, non_negative, par
 #: elements per wavelength has rms slope sinc(π/N) = sin(π/N)/(π/N) times the exact one: 0.90 at
 #: N = 4 (the 10 % that lamina accepts for surface statistics), 0.97 at N = 8.
 MIN_ELEMENTS_PER_WAVELENGTH = 4.0
+
+#: What a case name may hold: it becomes the run folder ``runs/<name>`` without ``--out``.
+CASE_NAME_CHARS = "letters, digits, space and _ - . + = , @"
+_CASE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.+=,@-]{0,199}")
+
+
+def case_name(v) -> str | None:
+    """A case name: one folder name of :data:`CASE_NAME_CHARS`, starting with a letter or digit,
+    at most 200 characters (no path separators, ``..``, control characters or an empty name)."""
+    if _CASE_NAME_RE.fullmatch(v) and v == v.rstrip():
+        return None
+    return (f"must be 1-200 characters of {CASE_NAME_CHARS}, starting with a letter or digit "
+            "and not ending in a space (it names the run folder runs/<name>)")
+
+
+#: Smallest patch length (m): below a nanometre a continuum surface means nothing, and the
+#: spectra and meshes of 1e-300 m patches overflow.
+MIN_PHYSICAL_SIZE = 1e-9
 
 SurfaceKind = Literal["self_affine", "flat", "sinusoid_1d", "sinusoid_2d", "paraboloid", "measured"]
 DetrendMode = Literal["none", "mean", "plane", "poly2", "poly3"]
@@ -41,7 +60,8 @@ class SurfaceConfig:
     physical_sizes: tuple[float, float] | None = param(
         (5e-5, 5e-5), unit="m", doc="patch size (Lx, Ly); measured maps: required for plain "
         "matrices, else the instrument file's win (a different value here: a warning)",
-        check=positive,
+        check=lambda v: positive(v) or (None if min(v) >= MIN_PHYSICAL_SIZE else
+                                        f"each length must be >= {MIN_PHYSICAL_SIZE:g} m"),
         unset_if=lambda t: t.get("kind") == "measured")
     hurst: float = param(
         0.8, unit="1", doc="Hurst exponent H of the self-affine PSD C(q) ~ q^(-2(1+H))",
@@ -301,7 +321,8 @@ class OutputConfig:
 class Case:
     """One lamina case: the counter-surface, and what to compute and write."""
 
-    name: str = param("default", unit="-", doc="label of the case")
+    name: str = param("default", unit="-", doc="label of the case (names the run folder "
+                      "runs/<name> without --out)", check=case_name)
     seed: int = param(0, unit="1", doc="random seed of the surface realisation",
                       check=lambda v: None if 0 <= v < 2**63 else "must be in [0, 2^63)")
     surface: SurfaceConfig = field(default_factory=SurfaceConfig)

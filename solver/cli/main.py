@@ -20,6 +20,9 @@ from solver.case import config
 from solver.cli import mesh as mesh_cli
 from solver.errors import (EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_INPUT, EXIT_OK, Checkpointed,
                            InputError, SolveError)
+
+#: Exit code of a run stopped by Ctrl-C outside a checkpointing stage (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 from solver.fem.backend import comm_world, mpi
 from solver.output.provenance import versions
 from solver.run import stop as checkpoint
@@ -88,7 +91,12 @@ def cmd_version(args, comm) -> int:
 
 
 def _out_dir(args, case) -> Path:
-    return Path(args.out) if args.out else Path("runs") / case.name
+    if args.out is None:
+        return Path("runs") / case.name  # the name is checked to be one folder name
+    if not args.out.strip() or "\x00" in args.out:
+        raise InputError(f"--out {args.out!r}: allowed a folder path (not empty); leave --out "
+                         "out for runs/<case name>")
+    return Path(args.out)
 
 
 def cmd_run(args, comm) -> int:
@@ -99,14 +107,16 @@ def cmd_run(args, comm) -> int:
               else checkpoint.budget_from_env())
     with checkpoint.StopRequest(comm, budget) as stop:
         results = run_case(case, out, comm, argv=["lamina", *args.argv], progress=True,
-                           stop=stop)
+                           stop=stop, overwrite=args.overwrite)
     log.info("done: %s (stages %s)", out, ", ".join(results["output"]["stages_completed"]))
     return EXIT_OK
 
 
 def cmd_current(args, comm) -> int:
     case = _load_case(args.case)
-    results = run_current_from_maps(case, args.maps, args.out, comm, argv=["lamina", *args.argv])
+    _out_dir(args, case)
+    results = run_current_from_maps(case, args.maps, args.out, comm, argv=["lamina", *args.argv],
+                                    overwrite=args.overwrite)
     # per-step lines are progress, like `lamina run`'s: the logger (stderr, rank 0)
     for r in results["output"]["current"]["steps"]:
         asr = r.get("asr_ohm_cm2")
@@ -121,7 +131,8 @@ def cmd_current(args, comm) -> int:
 def cmd_surface(args, comm) -> int:
     case = _load_case(args.case)
     out = _out_dir(args, case)
-    results = run_case(case, out, comm, argv=["lamina", *args.argv], stages=("surface",))
+    results = run_case(case, out, comm, argv=["lamina", *args.argv], stages=("surface",),
+                       overwrite=args.overwrite)
     st = results["output"]["surface"]["statistics"]
     if _rank(comm) == 0:
         keys = ("Sq", "Sa", "Sz", "Ssk", "Sku", "Sdq", "Sdr", "hurst", "correlation_ratio", "flatness")
@@ -132,6 +143,10 @@ def cmd_surface(args, comm) -> int:
 
 def _rank(comm) -> int:
     return 0 if comm is None else comm.rank
+
+
+_OVERWRITE_HELP = ("clear the run folder first; without it a folder holding a complete run "
+                   "(DONE) is refused (one with a checkpoint is continued)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,11 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "used up: seconds, 90m, 2h or HH:MM:SS (default: $LAMINA_WALL_BUDGET, "
                         "else none); SIGUSR1 and SIGTERM also checkpoint and stop; rerunning "
                         "the same command continues the case")
+    r.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("surface", help="generate/import a surface and write its statistics")
     s.add_argument("case", nargs="?", help="case file (TOML)")
     s.add_argument("--out", help="run folder (default: runs/<case name>)")
+    s.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     s.set_defaults(func=cmd_surface)
 
     c = sub.add_parser("current", help="re-run the current stage of a case on saved contact "
@@ -161,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run folder holding contact_maps.npz, or that file, made on this case's "
                         "surface")
     c.add_argument("--out", required=True, help="run folder to write (not the folder of --maps)")
+    c.add_argument("--overwrite", action="store_true", help=_OVERWRITE_HELP)
     c.set_defaults(func=cmd_current)
 
     v = sub.add_parser("validate", help="check a case file")
@@ -202,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"lamina: stopped: {e}", file=sys.stderr)
         return EXIT_CHECKPOINTED
     except KeyboardInterrupt:
-        return 130
+        if _rank(comm) == 0:
+            print("lamina: interrupted (Ctrl-C); the run folder, if any, is left without DONE",
+                  file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

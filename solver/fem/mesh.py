@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from solver.case.schema import MIN_ELEMENTS_PER_WAVELENGTH  # the case checks it too
+from solver.checks import check_memory
 from solver.errors import InputError
 from solver.fem.backend import import_dolfinx
 
@@ -121,6 +122,64 @@ def graded_nodes(length: float, h_first: float, growth: float,
     h = sizes(hi, n)
     h *= length / h.sum()  # the bisection leaves ~1e-16 relative; close the series exactly
     return np.concatenate([[0.0], np.cumsum(h)])
+
+
+def graded_count(length: float, h_first: float, growth: float, h_max: float = math.inf) -> float:
+    """The number of elements :func:`graded_nodes` makes (within one), without making them:
+    a float, ``inf`` when it overflows."""
+    h_first = min(h_first, h_max)
+    if h_first >= length:
+        return 1.0
+    if growth <= 1.0:
+        return math.ceil(length / h_first) if math.isfinite(length / h_first) else math.inf
+    lr = math.log(growth)
+    n_geo = math.log1p(length * (growth - 1) / h_first) / lr
+    k_cap = math.log(h_max / h_first) / lr if math.isfinite(h_max) else math.inf
+    if not math.isfinite(n_geo):
+        return math.inf
+    if n_geo <= k_cap:
+        return float(math.ceil(n_geo))
+    reached = h_first * math.expm1(math.ceil(k_cap) * lr) / (growth - 1)
+    rest = (length - reached) / h_max
+    return math.ceil(k_cap) + (math.ceil(rest) if math.isfinite(rest) and rest > 0 else 0)
+
+
+#: Largest lithium thickness, in patch lengths.
+MAX_THICKNESS_RATIO = 100.0
+#: Largest number of element layers through the thickness (graded_nodes' own limit).
+MAX_LAYERS = 100000
+#: Bytes per degree of freedom a press solve needs at its peak (matrix, MUMPS factors, fields):
+#: a rough lower figure, so that only meshes that cannot fit are refused; not a prediction.
+BYTES_PER_DOF = {2: 2048, 3: 8192}
+
+
+def check_mesh_size(lengths: tuple[float, ...], thickness: float, h_face: float, grading: float,
+                    h_max: float, degree: int, simplex: bool) -> tuple[float, float]:
+    """Estimate the cells and dofs of the block before it is built; refuse one that cannot fit.
+
+    Returns:
+        ``(cells, dofs)`` as floats.
+
+    Raises:
+        InputError: too many layers, or more memory than available (the numbers, the override).
+    """
+    if thickness > MAX_THICKNESS_RATIO * max(lengths):
+        raise InputError(f"mesh.thickness = {thickness:g}: {thickness / max(lengths):.3g} x the "
+                         f"patch length {max(lengths):.3g} m; at most {MAX_THICKNESS_RATIO:g} x "
+                         "(thicker lithium only adds elements of extreme aspect ratio)")
+    nz = graded_count(thickness, h_face, grading, h_max)
+    if nz > MAX_LAYERS:
+        raise InputError(f"mesh: about {nz:.3g} element layers through mesh.thickness = "
+                         f"{thickness:g} m from a face element of {h_face:.3g} m; at most "
+                         f"{MAX_LAYERS} (a larger face element size or grading)")
+    n_lat = [max(1.0, float(math.ceil(L / h_face))) if math.isfinite(L / h_face) else math.inf
+             for L in lengths]
+    dim = len(lengths) + 1
+    cells = math.prod(n_lat) * nz * ((2 if dim == 2 else 6) if simplex else 1)
+    dofs = dim * math.prod(degree * n + 1 for n in n_lat) * (degree * nz + 1)
+    check_memory(dofs * BYTES_PER_DOF[dim], f"mesh: about {cells:.3g} cells and {dofs:.3g} dofs "
+                 f"({dim}D, face elements of {h_face:.3g} m)")
+    return cells, dofs
 
 
 def uniform_then_graded_nodes(length: float, fine_length: float, n_fine: int,

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.errors import InputError
+from solver.output import runlock
 
 DONE = "DONE"
 FAILED = "FAILED"
@@ -78,23 +79,57 @@ class RunFolder:
         self.path = Path(path)
         self.comm = comm
         self.rank = 0 if comm is None else comm.rank
+        self._lock = None
 
     # -- life cycle ---------------------------------------------------------------------------
-    def begin(self, case_toml: str | None = None) -> None:
+    def begin(self, case_toml: str | None = None, *, lock: bool = False,
+              overwrite: bool = False) -> None:
         """Create the folder, drop stale markers and results, write the resolved case (if given).
 
         Without ``case_toml`` the folder is not a case's (e.g. a ``lamina bench`` report): only
-        the markers and results are dropped.
+        the markers and results are dropped. With ``lock``, rank 0 holds the folder's lock
+        (:mod:`solver.output.runlock`) until :meth:`release`, and a complete folder is refused
+        unless ``overwrite`` (which clears it first); refusals raise InputError on every rank
+        before anything is written.
         """
+        err = None
         if self.rank == 0:
-            if self.path.exists() and not self.path.is_dir():
-                raise InputError(f"--out '{self.path}': exists and is not a folder")
+            try:
+                self._begin(case_toml, lock, overwrite)
+            except InputError as e:
+                err = str(e)
+        if self.comm is not None and self.comm.size > 1:
+            err = self.comm.bcast(err, root=0)
+        if err is not None:
+            raise InputError(err)
+
+    def _begin(self, case_toml, lock: bool, overwrite: bool) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(f"--out '{self.path}': exists and is not a folder")
+        if lock:
+            runlock.check_reuse(self.path, overwrite)
             self.path.mkdir(parents=True, exist_ok=True)
-            for stale in (DONE, FAILED, RESULTS):
-                (self.path / stale).unlink(missing_ok=True)
-            if case_toml is not None:
-                atomic_write_bytes(self.path / CASE, case_toml.encode())
-        self._barrier()
+            self._lock = runlock.FolderLock(self.path)
+            self._lock.acquire()
+            try:  # again under the lock: another run may have completed it meanwhile
+                runlock.check_reuse(self.path, overwrite)
+            except InputError:
+                self.release()
+                raise
+            if overwrite:
+                runlock.clear(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        for stale in (DONE, FAILED, RESULTS):
+            (self.path / stale).unlink(missing_ok=True)
+        if case_toml is not None:
+            atomic_write_bytes(self.path / CASE, case_toml.encode())
+
+    def release(self) -> None:
+        """Let go of the folder's lock (taken by :meth:`begin` with ``lock``)."""
+        lk = getattr(self, "_lock", None)
+        if lk is not None:
+            lk.release()
+            self._lock = None
 
     def finish(self, results: dict) -> None:
         """Write results.json, then DONE (last)."""

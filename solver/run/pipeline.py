@@ -26,6 +26,7 @@ from solver.output.checkpoint import remove_checkpoint
 from solver.output.fields import FieldWriter
 from solver.output.provenance import provenance
 from solver.output.runfolder import RunFolder, save_npz
+from solver.output.runlock import check_reuse
 from solver.run.checkpointing import Checkpointer, find_checkpoint
 from solver.simulation import current, press
 from solver.simulation.surface import surface_stage
@@ -43,7 +44,7 @@ def case_results(case: Case, output: dict, comm, t0: float, started: float, argv
 
 def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = None,
              stages: tuple[str, ...] | None = None, progress: bool = False,
-             stop=None) -> dict:
+             stop=None, overwrite: bool = False) -> dict:
     """Run a case into the run folder ``out`` and return its results dict.
 
     A checkpoint left in ``out`` by an earlier, stopped run of the same case is continued (the
@@ -54,6 +55,8 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         stages: stages to run (default: ``case.output.stages``).
         stop: a :class:`solver.run.stop.StopRequest`; when it fires between two steps, a
             checkpoint is written and :class:`solver.errors.Checkpointed` raised.
+        overwrite: clear ``out`` first; without it a complete run folder (``DONE``) is
+            refused (:mod:`solver.output.runlock`). The folder is locked while the case runs.
 
     Raises:
         InputError: bad input (also: a checkpoint of this case written on another number of
@@ -66,6 +69,7 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     started = time.time()
     t0 = time.perf_counter()
     # Every input check runs before the folder is touched.
+    check_reuse(out, overwrite)
     surf = surface_stage(case)
     press_setup = None
     if "press" in stages:
@@ -75,9 +79,10 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     current_problem = None
     if "current" in stages:
         current_problem = current.build_current_problem(case, press_setup, comm)
-    resume, stale = find_checkpoint(case, out, comm) if press_setup is not None else (None, False)
+    resume, stale = (find_checkpoint(case, out, comm) if press_setup is not None and not overwrite
+                     else (None, False))
     rf = RunFolder(out, comm)
-    rf.begin(cfgmod.to_toml(case))
+    rf.begin(cfgmod.to_toml(case), lock=True, overwrite=overwrite)
     if stale:
         remove_checkpoint(rf)
     stage = "surface"
@@ -85,6 +90,8 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
         output = {"stages_completed": ["surface"], "surface": stage_output.surface_output(rf, case, surf)}
         if press_setup is not None:
             stage = "press"
+            if stop is not None:
+                stop.arm()  # Ctrl-C now checkpoints after the current step
             ck = Checkpointer(case, rf, comm, stop, resume)
             output["press"], cycle = press_stage(case, press_setup, rf, comm, progress, ck)
             output["stages_completed"].append("press")
@@ -107,6 +114,8 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     except Exception as e:
         mark_failed(rf, e, stage)
         raise
+    finally:
+        rf.release()
     return results
 
 

@@ -15,6 +15,7 @@ from solver.case.config import Case
 from solver.errors import InputError
 from solver.fem.backend import comm_world
 from solver.output.runfolder import RunFolder
+from solver.output.runlock import check_reuse
 from solver.output.stage_output import surface_output
 from solver.run.pipeline import case_results, current_stage, mark_failed
 from solver.simulation import contactmap, current, press
@@ -29,7 +30,7 @@ _PRESS_SECTIONS = ("lithium", "mesh", "press")
 
 
 def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, comm=None,
-                          argv: list[str] | None = None) -> dict:
+                          argv: list[str] | None = None, overwrite: bool = False) -> dict:
     """Re-run the current stage of ``case`` on saved contact maps, without pressing again.
 
     The case's surface is regenerated (:func:`surface_stage`) and its lithium mesh rebuilt
@@ -47,6 +48,7 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
         out: the run folder to write; must not be the folder of the maps.
         comm: MPI communicator (default: COMM_WORLD).
         argv: the command line, recorded in the provenance.
+        overwrite: clear ``out`` first; without it a complete run folder is refused.
 
     Returns:
         The results dict written to ``results.json``.
@@ -68,6 +70,7 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
         # RunFolder.begin would drop the press run's results.json and DONE.
         raise InputError(f"--out '{out}': is the folder of {label}; write the current run to "
                          "another folder")
+    check_reuse(out, overwrite)
     data = contactmap.read_arrays(npz, label)
     surf = surface_stage(case)
     comm = comm_world() if comm is None else comm
@@ -77,7 +80,7 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
     problem = current.build_current_problem(case, setup, comm)
     note = _maps_note(npz, data, case)
     rf = RunFolder(out, comm)
-    rf.begin(cfgmod.to_toml(case))
+    rf.begin(cfgmod.to_toml(case), lock=True, overwrite=overwrite)
     stage = "surface"
     try:
         output = {"stages_completed": ["surface"], "surface": surface_output(rf, case, surf)}
@@ -94,6 +97,8 @@ def run_current_from_maps(case: Case, maps_path: str | Path, out: str | Path, co
     except Exception as e:
         mark_failed(rf, e, stage)
         raise
+    finally:
+        rf.release()
     return results
 
 

@@ -25,8 +25,10 @@ import time
 from solver.errors import InputError
 from solver.fem.backend import initialise_petsc
 
-#: Signals that ask a running case to checkpoint and stop.
-SIGNALS = ("SIGUSR1", "SIGTERM")
+#: Signals that ask a running case to checkpoint and stop. SIGINT (Ctrl-C) does so only once
+#: :meth:`StopRequest.arm` was called (the press and current stages, which checkpoint between
+#: steps); before that it raises KeyboardInterrupt as usual (a clean exit 130 in the CLI).
+SIGNALS = ("SIGUSR1", "SIGTERM", "SIGINT")
 #: The budget is judged against the time the next step may take: this many times the longest
 #: step seen so far (steps grow with the adaptive increment).
 NEXT_STEP_FACTOR = 2.0
@@ -82,6 +84,7 @@ class StopRequest:
         self._last = self.t0
         self._signals = signals
         self._old: dict = {}
+        self.armed = False
 
     def __enter__(self) -> StopRequest:
         # PETSc installs handlers for SIGUSR1 and SIGTERM (among others) when it initialises,
@@ -99,7 +102,13 @@ class StopRequest:
             signal.signal(sig, old)
         self._old.clear()
 
+    def arm(self) -> None:
+        """From now on SIGINT asks for a checkpoint at the next step, like SIGTERM."""
+        self.armed = True
+
     def _handler(self, signum, frame) -> None:
+        if signum == signal.SIGINT and not self.armed:
+            raise KeyboardInterrupt
         self.received.append(signal.Signals(signum).name)
 
     def step_done(self) -> None:

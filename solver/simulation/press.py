@@ -54,6 +54,30 @@ def lithium_law(cfg: LithiumConfig):
     return lithium_law_params(cfg)
 
 
+#: Mean pressures beyond which the model's results are not trusted (a warning, not a refusal:
+#: the solve is valid mechanics, but lithium, creep data and contact law were never meant for it).
+ABSURD_PRESSURE = 1e9  # Pa
+ABSURD_YIELD_RATIO = 100.0
+
+
+def warn_absurd_load(case: Case) -> bool:
+    """Log one warning when the largest press pressure is above 1 GPa or 100x the lithium's
+    yield stress; True when it did."""
+    try:
+        law = lithium_law(case.lithium)
+    except InputError:  # reported where the law is built
+        law = None
+    sy = getattr(getattr(law, "plastic", law), "sigma_y", None)
+    p = max(case.press.pressures)
+    limit = ABSURD_PRESSURE if sy is None else min(ABSURD_PRESSURE, ABSURD_YIELD_RATIO * sy)
+    if p <= limit:
+        return False
+    what = "" if sy is None else f", {p / sy:.3g} x the lithium's yield stress {sy:.3g} Pa"
+    log.warning("press.pressures: %.3g Pa%s is far beyond the range the model was built for "
+                "(<= %.3g Pa); results are not physically meaningful", p, what, limit)
+    return True
+
+
 @dataclass
 class PressSetup:
     """What the press stage works on."""
@@ -71,6 +95,7 @@ def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressS
     """Mesh the lithium over the surface; refuse a face too coarse for the surface."""
     m = case.mesh
     s = case.surface
+    warn_absurd_load(case)
     Lx, Ly = physical_sizes
     nx, ny = heights.shape
     short = s.short_cutoff if s.kind == "self_affine" else None
@@ -93,6 +118,8 @@ def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressS
                     "features below %.3g m are not resolved", size, size / (Lx / nx), 4 * size)
     z0 = float(np.max(heights))
     h_max = max(m.thickness / 4, size)
+    geometry.check_mesh_size((Lx,) if m.dimension == 2 else (Lx, Ly), m.thickness, size,
+                             m.grading, h_max, m.degree, m.cell == "simplex")
     if m.dimension == 2:
         row = ny // 2 if m.profile_row is None else m.profile_row
         if row >= ny:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.case.config import Case, SurfaceConfig
+from solver.checks import check_memory
 from solver.errors import InputError
 from solver.surface import measured as topography
 from solver.surface import statistics
@@ -29,9 +30,16 @@ class SurfaceResult:
     psd: tuple  # (q, C, fit dict) for the PSD figure
 
 
+#: Bytes per grid point the surface stage needs at its peak (heights, spectrum, statistics).
+BYTES_PER_GRID_POINT = 96
+
+
 def build_heights(s: SurfaceConfig, seed: int) -> tuple[np.ndarray, tuple[float, float], bool]:
     """Heights (m), physical sizes (m) and periodicity of the surface a case asks for."""
     nb, sizes = s.nb_grid_pts, s.physical_sizes
+    if s.kind != "measured":
+        check_memory(nb[0] * nb[1] * BYTES_PER_GRID_POINT,
+                     f"surface.nb_grid_pts = [{nb[0]}, {nb[1]}] ({nb[0] * nb[1]} points)")
     if s.kind == "self_affine":
         h = surface.self_affine(
             nb, sizes, s.hurst, rms_height=s.rms_height, rms_slope=s.rms_slope,

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from solver.checks import check_memory
 from solver.errors import InputError
 from solver.surface.formats import AMBIGUOUS_SUFFIXES, FORMATS, check_source, resolve_format
 from solver.surface.heightmap import HeightMap
@@ -96,6 +97,28 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _check_npy_header(path) -> None:
+    """Refuse, from the header alone, an array the file does not hold or memory cannot."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read(f)
+            start = f.tell()
+    except (ValueError, OSError, EOFError):
+        return  # np.load reports an unreadable header in its words
+    if dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
+        return
+    n = math.prod(shape)
+    need = n * dtype.itemsize
+    have = Path(path).stat().st_size - start
+    if need > have:
+        raise _file_error(path, f"header declares an array of shape {shape} ({need} bytes) "
+                          f"but the file holds {have} bytes of data; not a complete .npy file")
+    check_memory(need + 3 * n * 8, f"surface file '{path}' (array of shape {shape})")
+
+
 def _read_npy(path) -> tuple[np.ndarray, None]:
     """Read a 2-D numeric .npy array (no row lines: None)."""
     with open(path, "rb") as f:
@@ -106,6 +129,7 @@ def _read_npy(path) -> tuple[np.ndarray, None]:
     if magic != b"\x93NUMPY":
         raise _file_error(path, "not a .npy file (no NumPy header); save the heights with "
                           "np.save(path, float_array), or set surface.format")
+    _check_npy_header(path)
     try:
         a = np.load(path, allow_pickle=False)
     except ValueError as e:
@@ -357,6 +381,8 @@ def _read_raw(path, unit, physical_sizes, fmt):
     if p.is_dir():
         raise _file_error(path, "is a directory, not a height-map file")
     try:
+        if not p.is_file():
+            raise _file_error(path, "not a regular file (a pipe, device or socket)")
         if p.stat().st_size == 0:
             raise _file_error(path, "empty file (0 bytes)")
         if fmt == "surfacetopography":

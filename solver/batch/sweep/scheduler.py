@@ -52,6 +52,11 @@ def cache_seed(sweep_dir: Path, opts: dict) -> Path:
     )
 
 
+def _bash_words(text: str) -> str:
+    """``text`` split into words, each quoted for bash (``x;`` -> ``'x;'``)."""
+    return " ".join(shlex.quote(w) for w in text.split())
+
+
 def _job_name(name: str) -> str:
     return "lamina-" + re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:56]
 
@@ -67,6 +72,9 @@ def _common_values(
     sweep_dir: Path, manifest: dict, opts: dict, ranks: int, chunk: list[dict], launcher: str
 ) -> dict:
     lam = lamina_command()
+    if any(c in str(sweep_dir.resolve()) for c in "\n\r"):
+        raise InputError(f"sweep folder {str(sweep_dir)!r}: a line break in the path would "
+                         "break the job script; use a path without one")
     return {
         "SWEEP_NAME": manifest.get("sweep", ""),
         "JOB_NAME": _job_name(manifest.get("sweep", "sweep")),
@@ -78,7 +86,8 @@ def _common_values(
         "LAMINA": _bash_array(lam),
         "CASES": _bash_array(e["hash"] for e in chunk),
         "CASE_IDS": " ".join(str(e["id"]) for e in chunk),
-        "MODULES": "\n".join(f"module load {m}" for m in opts["modules"]) or None,
+        # each word quoted: a module name never runs as shell text
+        "MODULES": "\n".join("module load " + _bash_words(m) for m in opts["modules"]) or None,
         "SETUP": "\n".join(opts["setup"]) or None,
         "CACHE_SEED": shlex.quote(str(cache_seed(sweep_dir, opts))),
         "LAUNCH": launcher,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.case import config as cfgmod
-from solver.checks import fmt_value
+from solver.checks import fmt_value, read_input_file
 from solver.errors import InputError
 from solver.batch.sweep._common import (MANIFEST, MODES, RANKS_KEY, _case_leaves, _case_sections,
                                         _check_value, _is_int, _is_num, _number_type,
@@ -83,6 +83,9 @@ class CaseSpec:
             "run_folder": self.run_folder,
         }
 
+
+#: Most cases a sweep expands to unless ``sweep.max_cases`` raises it.
+MAX_CASES = 100_000
 
 AXIS_KEYS = ("key", "values", "linspace", "logspace", "range", "bounds", "scale", "group")
 _SOURCES = ("values", "linspace", "logspace", "range", "bounds")
@@ -170,7 +173,14 @@ def _bounds_axis(i: int, where: str, key: str, raw, scale, mode: str) -> Axis:
     return Axis(i, key, (), None, (raw[0], raw[1]), scale, integer)
 
 
-def _spaced_values(where: str, src: str, raw) -> list:
+def _check_count(what: str, n: int, cap: int) -> None:
+    """Refuse ``n`` values or cases beyond ``cap`` (before they are made)."""
+    if n > cap:
+        raise InputError(f"{what}: {n} cases; at most {cap} allowed (sweep.max_cases raises "
+                         "the cap)")
+
+
+def _spaced_values(where: str, src: str, raw, cap: int = MAX_CASES) -> list:
     """The values of ``linspace``/``logspace = [a, b, n]`` (SI values, n points)."""
     if (
         not isinstance(raw, list)
@@ -187,6 +197,7 @@ def _spaced_values(where: str, src: str, raw) -> list:
     a, b, n = raw
     if n < 0:
         raise InputError(f"{where}.{src} = {fmt_value(raw)}: n must be >= 1")
+    _check_count(f"{where}.{src} = {fmt_value(raw)}", n, cap)
     if src == "logspace":
         if a <= 0 or b <= 0:
             raise InputError(
@@ -196,15 +207,16 @@ def _spaced_values(where: str, src: str, raw) -> list:
     return [float(x) for x in np.linspace(a, b, n)]
 
 
-def _listed_values(where: str, key: str, src: str, raw) -> list:
+def _listed_values(where: str, key: str, src: str, raw, cap: int = MAX_CASES) -> list:
     """The values of a discrete axis: ``values``, ``linspace``, ``logspace`` or ``range``
     (integers, stop excluded); at least one."""
     if src == "values":
         if not isinstance(raw, list):
             raise InputError(f"{where}.values = {fmt_value(raw)}: must be a list")
+        _check_count(f"{where}.values", len(raw), cap)
         values = list(raw)
     elif src in ("linspace", "logspace"):
-        values = _spaced_values(where, src, raw)
+        values = _spaced_values(where, src, raw, cap)
     else:  # range
         if not isinstance(raw, list) or len(raw) not in (2, 3) or not all(_is_int(x) for x in raw):
             raise InputError(
@@ -213,6 +225,7 @@ def _listed_values(where: str, key: str, src: str, raw) -> list:
             )
         if len(raw) == 3 and raw[2] == 0:
             raise InputError(f"{where}.range = {fmt_value(raw)}: step must not be 0")
+        _check_count(f"{where}.range = {fmt_value(raw)}", len(range(*raw)), cap)
         values = list(range(*raw))
     if not values:
         raise InputError(
@@ -221,7 +234,7 @@ def _listed_values(where: str, key: str, src: str, raw) -> list:
     return values
 
 
-def _parse_axis(i: int, t, mode: str) -> Axis:
+def _parse_axis(i: int, t, mode: str, cap: int = MAX_CASES) -> Axis:
     """``sweep.axis[i]`` checked: its key, exactly one source of values, its group and values."""
     where = f"sweep.axis[{i}]"
     if not isinstance(t, dict):
@@ -236,7 +249,7 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
         raise InputError(f"{where}.scale: only with bounds (mode = 'lhs')")
     if src == "bounds":
         return _bounds_axis(i, where, key, raw, scale, mode)
-    values = _listed_values(where, key, src, raw)
+    values = _listed_values(where, key, src, raw, cap)
     for v in values:
         _check_value(key, v, where)
     if mode == "product" and group is None:  # zipped axes may repeat values
@@ -248,7 +261,7 @@ def _parse_axis(i: int, t, mode: str) -> Axis:
     return Axis(i, key, tuple(values), group, None, "linear", False)
 
 
-SWEEP_KEYS = ("name", "mode", "samples", "seed", "axis")
+SWEEP_KEYS = ("name", "mode", "samples", "seed", "axis", "max_cases")
 TOP_KEYS = ("sweep", "base", "slurm", "pbs")
 
 
@@ -301,7 +314,7 @@ def _sweep_header(sw: dict, source: Path | None) -> tuple[str, str, int | None, 
     return name, mode, samples, seed
 
 
-def _parse_axes(sw: dict, mode: str) -> list[Axis]:
+def _parse_axes(sw: dict, mode: str, cap: int = MAX_CASES) -> list[Axis]:
     """The ``[[sweep.axis]]`` tables, each key swept once, zipped axes of equal lengths."""
     axes_raw = sw.get("axis")
     if axes_raw is None:
@@ -311,7 +324,7 @@ def _parse_axes(sw: dict, mode: str) -> list[Axis]:
     axes = []
     seen: dict[str, int] = {}
     for i, t in enumerate(axes_raw):
-        ax = _parse_axis(i, t, mode)
+        ax = _parse_axis(i, t, mode, cap)
         if ax.key in seen:
             raise InputError(
                 f"sweep.axis[{i}].key = {ax.key!r}: swept twice (also sweep.axis[{seen[ax.key]}])"
@@ -338,19 +351,44 @@ def _parse_axes(sw: dict, mode: str) -> list[Axis]:
     return axes
 
 
+def _max_cases(sw: dict) -> int:
+    """``sweep.max_cases``: the cap on the number of cases (default :data:`MAX_CASES`)."""
+    cap = sw.get("max_cases", MAX_CASES)
+    if not _is_int(cap) or cap < 1:
+        raise InputError(f"sweep.max_cases = {fmt_value(cap)}: must be an integer >= 1")
+    return cap
+
+
+def _case_count(axes: list[Axis], mode: str, samples: int | None) -> int:
+    """How many cases the axes expand to (without expanding them)."""
+    if mode == "lhs":
+        return samples or 0
+    if mode == "zip":
+        return len(axes[0].values)
+    n, groups = 1, set()
+    for ax in axes:
+        if ax.group is None or ax.group not in groups:
+            n *= len(ax.values)
+            if ax.group is not None:
+                groups.add(ax.group)
+    return n
+
+
 def _read_base_file(spec: str, base_dir: Path) -> tuple[dict, Path]:
     """``base = "case.toml"``: the case file's table and its folder (relative to ``base_dir``)."""
     bpath = Path(spec)
     if not bpath.is_absolute():
         bpath = base_dir / bpath
     try:
-        raw = tomllib.loads(bpath.read_text())
+        raw = tomllib.loads(read_input_file(bpath, f"base = {spec!r}: case file").decode())
     except FileNotFoundError:
         raise InputError(f"base = {spec!r}: case file not found ({bpath})") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"base = {spec!r}: cannot be read ({e})") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"base = {spec!r}: invalid TOML ({e})") from None
+    except RecursionError:
+        raise InputError(f"base = {spec!r}: tables or arrays nested too deeply") from None
     return raw, bpath.parent
 
 
@@ -400,7 +438,11 @@ def parse_sweep(
         raise InputError("sweep: missing [sweep] table (name, mode, [[sweep.axis]])")
     _unknown_keys(sw, SWEEP_KEYS, "sweep")
     name, mode, samples, seed = _sweep_header(sw, source)
-    axes = _parse_axes(sw, mode)
+    cap = _max_cases(sw)
+    if mode == "lhs":
+        _check_count(f"sweep.samples = {samples}", samples, cap)
+    axes = _parse_axes(sw, mode, cap)
+    _check_count("sweep", _case_count(axes, mode, samples), cap)
     raw = _load_base(data, base_dir)
     slurm, pbs = executor_options(data, base_dir)
     return Sweep(
@@ -422,7 +464,7 @@ def load_sweep(path: str | Path) -> Sweep:
     """Read and check a sweep file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_file(path, "sweep file").decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"sweep file '{path}': not found") from None
     except IsADirectoryError:
@@ -433,4 +475,6 @@ def load_sweep(path: str | Path) -> Sweep:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"sweep file '{path}': invalid TOML ({e})") from None
+    except RecursionError:
+        raise InputError(f"sweep file '{path}': tables or arrays nested too deeply") from None
     return parse_sweep(data, base_dir=path.resolve().parent, source=path, text=text)
