@@ -1,9 +1,10 @@
 """Hostile runs (issue 14): case names that would escape runs/, reused and shared run folders,
 Ctrl-C.
 
-Each table row is one input run through a real ``lamina`` process in a fresh folder; a refusal
-must be exit 2 with one ``lamina: error`` line on stderr, no traceback, within 10 s, and write
-nothing (no run folder, nothing outside the test's folder, no DONE or results.json).
+Each table row is one input run through lamina's ``main()`` in this process (see
+:mod:`hostile`) in a fresh folder; a refusal must be exit 2 with one ``lamina: error`` line on
+stderr, no traceback, within 10 s and 500 MB, and write nothing (no run folder, nothing outside
+the test's folder, no DONE or results.json). Concurrent runs and Ctrl-C use real processes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from cases import fast_2d
-from mpi_helpers import ROOT
+from hostile import assert_refused, child_env, in_child, in_process, tree
 from solver.errors import EXIT_CHECKPOINTED
 from solver.output.runlock import LOCK, FolderLock
 
@@ -36,27 +37,19 @@ stages = ["surface"]
 
 
 def _env():
-    return dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    return child_env()
 
 
 def _lamina(*args, cwd, timeout=300):
-    return subprocess.run([*LAMINA, *args], cwd=cwd, capture_output=True, text=True,
-                          env=_env(), timeout=timeout)
+    """lamina in this process (the refusals are judged on the same main() the script runs)."""
+    return in_process(args, cwd, timeout=timeout)
 
 
-def _tree(d: Path) -> dict:
-    """Every path under ``d`` with its size and mtime (to see that nothing changed)."""
-    return {str(p.relative_to(d)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(d.rglob("*"))}
+_tree = tree
 
 
 def _refused(r, *needles, seconds=None):
-    assert r.returncode == 2, (r.returncode, r.stderr[-3000:])
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lamina: error: "), r.stderr[-3000:]
-    assert "Traceback" not in r.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
+    assert_refused(r, *needles)
     if seconds is not None:
         assert seconds < 10, seconds
 

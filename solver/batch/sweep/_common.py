@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import difflib
 import hashlib
 import logging
@@ -50,8 +51,13 @@ def _unknown_keys(table: dict, allowed, where: str) -> None:
             )
 
 
+@functools.cache
 def _case_leaves(cls=cfgmod.Case, prefix: str = "") -> dict[str, tuple[Any, Any]]:
-    """Every leaf field of the case tree: dotted key -> (dataclass field, type)."""
+    """Every leaf field of the case tree: dotted key -> (dataclass field, type).
+
+    Cached (read it, do not change it): resolving the type hints costs milliseconds, and a
+    sweep checks every value of every axis against it.
+    """
     out = {}
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -64,14 +70,15 @@ def _case_leaves(cls=cfgmod.Case, prefix: str = "") -> dict[str, tuple[Any, Any]
     return out
 
 
-def _case_sections(cls=cfgmod.Case, prefix: str = "") -> set[str]:
+@functools.cache
+def _case_sections(cls=cfgmod.Case, prefix: str = "") -> frozenset[str]:
     out = set()
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         if dataclasses.is_dataclass(hints[f.name]):
             out.add(prefix + f.name)
             out |= _case_sections(hints[f.name], prefix + f.name + ".")
-    return out
+    return frozenset(out)
 
 
 def _check_value(key: str, value, where: str):

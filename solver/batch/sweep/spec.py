@@ -234,6 +234,15 @@ def _listed_values(where: str, key: str, src: str, raw, cap: int = MAX_CASES) ->
     return values
 
 
+def _frozen(v):
+    """A hashable stand-in for an axis value (lists become tuples; 1 and 1.0 stay equal)."""
+    if isinstance(v, (list, tuple)):
+        return tuple(_frozen(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _frozen(x)) for k, x in v.items()))
+    return v
+
+
 def _parse_axis(i: int, t, mode: str, cap: int = MAX_CASES) -> Axis:
     """``sweep.axis[i]`` checked: its key, exactly one source of values, its group and values."""
     where = f"sweep.axis[{i}]"
@@ -253,11 +262,14 @@ def _parse_axis(i: int, t, mode: str, cap: int = MAX_CASES) -> Axis:
     for v in values:
         _check_value(key, v, where)
     if mode == "product" and group is None:  # zipped axes may repeat values
-        for j, v in enumerate(values):
-            if v in values[:j]:
+        seen = set()
+        for v in values:
+            h = _frozen(v)
+            if h in seen:
                 raise InputError(
                     f"{where} {key} = {fmt_value(v)}: value given twice (would be the same case)"
                 )
+            seen.add(h)
     return Axis(i, key, tuple(values), group, None, "linear", False)
 
 
