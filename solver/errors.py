@@ -23,6 +23,18 @@ class SolveError(RuntimeError):
     """A solve that did not converge; the case ends marked failed, never with valid-looking results."""
 
 
+class WriteError(SolveError):
+    """The operating system refused a write mid-run (disk full, quota, a removed folder): the
+    case ends marked failed (exit code 1), like a failed solve."""
+
+
+def os_reason(e: OSError) -> str:
+    """One line for an OSError: ``'path': reason`` (no errno number, no traceback)."""
+    what = e.strerror or type(e).__name__
+    name = e.filename if e.filename is not None else None
+    return f"'{name}': {what}" if name is not None else what
+
+
 #: Exit code of a case that stopped early with a checkpoint (a signal such as SLURM's SIGUSR1
 #: before the time limit, SIGTERM, or its wall-clock budget): rerunning the same command
 #: continues it. 75 is EX_TEMPFAIL of sysexits.h ("try again later").

@@ -277,3 +277,35 @@ def test_ctrl_c_before_the_press_stage_is_one_line_and_exit_130(tmp_path):
     assert err.strip().splitlines()[-1].startswith("lamina: interrupted")
     assert not (tmp_path / "out" / "DONE").exists()
     assert not (tmp_path / "out" / "FAILED").exists()
+
+
+def test_ctrl_c_in_the_current_stage_checkpoints_and_the_rerun_finishes(tmp_path):
+    (tmp_path / "case.toml").write_text(fast_2d("cur", plots=False))
+    p, lines, killer = _start_until(["run", "case.toml", "--out", "out"], tmp_path,
+                                    lambda ln: ln.startswith("lamina: current [1/"))
+    try:
+        p.send_signal(signal.SIGINT)
+        lines.append(p.communicate()[1] or "")
+    finally:
+        killer.cancel()
+    err = "".join(lines)
+    assert p.returncode == EXIT_CHECKPOINTED, err[-3000:]
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith(
+        "lamina: stopped: SIGINT")
+    out = tmp_path / "out"
+    assert not (out / "DONE").exists() and not (out / "FAILED").exists()
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["reason"] == "SIGINT" and state["stage"] == "current"
+    r = _lamina("run", "case.toml", "--out", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "continuing from the checkpoint" in r.stderr
+    res = json.loads((out / "results.json").read_text())["output"]
+    assert res["restarts"][0]["reason"] == "SIGINT"
+    assert len(res["current"]["steps"]) == len(res["press"]["steps"])
+
+
+def test_overwrite_into_a_new_folder_runs(tmp_path):
+    (tmp_path / "case.toml").write_text(SURFACE_ONLY.format(name='"c"'))
+    r = _lamina("surface", "case.toml", "--out", "new", "--overwrite", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "new" / "DONE").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,10 +20,7 @@ from solver.batch.sweep import cli as sweep_cli
 from solver.case import config
 from solver.cli import mesh as mesh_cli
 from solver.errors import (EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_INPUT, EXIT_OK, Checkpointed,
-                           InputError, SolveError)
-
-#: Exit code of a run stopped by Ctrl-C outside a checkpointing stage (128 + SIGINT).
-EXIT_INTERRUPTED = 130
+                           InputError, SolveError, os_reason)
 from solver.fem.backend import comm_world, mpi
 from solver.output.provenance import versions
 from solver.run import stop as checkpoint
@@ -31,6 +29,9 @@ from solver.run.rerun import run_current_from_maps
 from solver.simulation.surface import build_heights
 
 log = logging.getLogger("lamina")
+
+#: Exit code of a run stopped by Ctrl-C outside a checkpointing stage (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +97,10 @@ def _out_dir(args, case) -> Path:
     if not args.out.strip() or "\x00" in args.out:
         raise InputError(f"--out {args.out!r}: allowed a folder path (not empty); leave --out "
                          "out for runs/<case name>")
+    longest = max(len(os.fsencode(part)) for part in Path(args.out).parts)
+    if longest > 255 or len(os.fsencode(args.out)) > 4095:
+        raise InputError(f"--out '{args.out[:40]}...': a name of {longest} bytes, a path of "
+                         f"{len(os.fsencode(args.out))}; allowed at most 255 and 4095")
     return Path(args.out)
 
 
@@ -219,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
         if _rank(comm) == 0:
             print(f"lamina: stopped: {e}", file=sys.stderr)
         return EXIT_CHECKPOINTED
+    except OSError as e:
+        # A path the OS refuses before any run folder exists (the stages turn their own
+        # OSErrors into a FAILED folder and exit code 1).
+        if _rank(comm) == 0:
+            print(f"lamina: error: {os_reason(e)}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         if _rank(comm) == 0:
             print("lamina: interrupted (Ctrl-C); the run folder, if any, is left without DONE",

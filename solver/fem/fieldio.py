@@ -36,6 +36,18 @@ def functions_comm(functions: list):
     return functions[0].function_space.mesh.comm
 
 
+def vtx_step_bytes(functions: list) -> int:
+    """Bytes one VTX step of ``functions`` may write, over all ranks: the values (8 B each) and
+    the mesh geometry and connectivity that VTX writes with them (an upper estimate)."""
+    mesh = functions[0].function_space.mesh
+    values = sum(f.x.index_map.size_global * f.x.block_size * 8 for f in functions)
+    tdim = mesh.topology.dim
+    cells = mesh.topology.index_map(tdim).size_global
+    nodes = mesh.geometry.index_map().size_global
+    per_cell = mesh.geometry.dofmaps[0].shape[1]
+    return int(values + nodes * 3 * 8 + cells * (per_cell + 1) * 8)
+
+
 def open_vtx(comm, path: Path, functions: list):
     """A ``dolfinx.io.VTXWriter`` (ADIOS2 engine BP4) of ``functions`` into the folder ``path``
     (collective on ``comm``)."""

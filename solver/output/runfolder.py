@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.errors import InputError
+from solver.errors import InputError, os_reason
 from solver.output import runlock
 
 DONE = "DONE"
@@ -62,8 +62,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:  # a failed write names no file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
 
 
@@ -98,6 +100,9 @@ class RunFolder:
                 self._begin(case_toml, lock, overwrite)
             except InputError as e:
                 err = str(e)
+            except OSError as e:  # cannot be created or written: nothing of the run exists yet
+                self.release()
+                err = f"run folder '{self.path}': cannot be written ({os_reason(e)})"
         if self.comm is not None and self.comm.size > 1:
             err = self.comm.bcast(err, root=0)
         if err is not None:
@@ -144,12 +149,23 @@ class RunFolder:
         self._barrier()
 
     def fail(self, reason: str, stage: str = "") -> None:
-        """Mark the case failed; results.json and DONE are absent, so nothing looks valid."""
+        """Mark the case failed; results.json and DONE are absent, so nothing looks valid.
+
+        On a full disk the reason may not fit: FAILED is then left empty (an empty file needs
+        no data block), and if even that is refused the folder still has no DONE.
+        """
         if self.rank == 0:
-            self.path.mkdir(parents=True, exist_ok=True)
-            for stale in (DONE, RESULTS):
-                (self.path / stale).unlink(missing_ok=True)
-            atomic_write_bytes(self.path / FAILED, dumps_json({"reason": reason, "stage": stage}).encode())
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                for stale in (DONE, RESULTS):
+                    (self.path / stale).unlink(missing_ok=True)
+                atomic_write_bytes(self.path / FAILED,
+                                   dumps_json({"reason": reason, "stage": stage}).encode())
+            except OSError:
+                try:
+                    (self.path / FAILED).touch()
+                except OSError:
+                    pass
         self._barrier()
 
     # -- content ------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ def check_reuse(path: str | Path, overwrite: bool, what: str = "--out") -> None:
     if not path.is_dir():
         return
     if overwrite:
-        if any(path.iterdir()) and not any((path / m).exists() for m in _RUN_MARKERS):
+        # (the lock file alone is this run's own, taken before the check under the lock)
+        if (any(p.name != LOCK for p in path.iterdir())
+                and not any((path / m).exists() for m in _RUN_MARKERS)):
             raise InputError(f"{what} '{path}': --overwrite clears only a run folder (one "
                              f"holding {', '.join(_RUN_MARKERS)}); this folder is not one")
         return

@@ -18,12 +18,12 @@ import numpy as np
 
 from solver.case import config as cfgmod
 from solver.case.config import Case
-from solver.errors import Checkpointed, InputError
+from solver.errors import Checkpointed, InputError, WriteError, os_reason
 from solver.fem import contact_results
 from solver.fem.backend import comm_world
 from solver.output import stage_output
 from solver.output.checkpoint import remove_checkpoint
-from solver.output.fields import FieldWriter
+from solver.output.fields import FieldWriter, close_all
 from solver.output.provenance import provenance
 from solver.output.runfolder import RunFolder, save_npz
 from solver.output.runlock import check_reuse
@@ -99,7 +99,7 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
             stage = "current"
             try:
                 output["current"] = current_stage(case, press_setup, cycle, current_problem,
-                                                  rf, ck)
+                                                  rf, ck, progress)
             finally:
                 current_problem.close()
             output["stages_completed"].append("current")
@@ -111,6 +111,10 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
             remove_checkpoint(rf)
     except Checkpointed:
         raise
+    except OSError as e:  # a full disk, a quota, a folder removed under the run
+        mark_failed(rf, e, stage)
+        raise WriteError(f"{stage} stage: cannot write {os_reason(e)}; the run folder "
+                         f"'{out}' is marked FAILED") from e
     except Exception as e:
         mark_failed(rf, e, stage)
         raise
@@ -154,9 +158,10 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
     try:
         try:
             records = cycle.run(position)
-        finally:
-            for w in fields or []:
-                w.close()
+        except BaseException:
+            close_all(fields or [], failing=True)
+            raise
+        close_all(fields or [], failing=False)
         wall = time.perf_counter() - t0
         save_npz(rf, "contact_maps.npz", cycle.maps.arrays())
         out = stage_output.press_output(case, setup, rf, cycle, records, wall, part)
@@ -165,8 +170,9 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
     return out, cycle
 
 
-def current_stage(case: Case, setup, cycle, problem, rf, ck=None) -> dict:
-    """ASR, current map and hotspot metrics at every step of the press cycle."""
+def current_stage(case: Case, setup, cycle, problem, rf, ck=None, progress: bool = False) -> dict:
+    """ASR, current map and hotspot metrics at every step of the press cycle (with
+    ``progress``, one log line per step)."""
     c = case.current
     drive = ({"current_density": c.current_density} if c.drive == "current"
              else {"voltage": c.voltage})
@@ -186,6 +192,11 @@ def current_stage(case: Case, setup, cycle, problem, rf, ck=None) -> dict:
             row.update(res.summary())
             jmaps.append(res.current_map)
         steps.append(row)
+        if progress:
+            asr = row.get("asr_ohm_cm2")
+            log.info("current [%d/%d] p = %.4g MPa %s", k + 1, len(maps.mean_pressure),
+                     row["mean_pressure"] / 1e6,
+                     "no contact" if asr is None else f"ASR = {asr:.6g} Ohm cm^2")
         if ck is not None:
             ck(cycle, "current", steps, jmaps)
     jm = np.array(jmaps)
