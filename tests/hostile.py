@@ -14,10 +14,10 @@ import contextlib
 import io
 import logging
 import os
-import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -87,21 +87,31 @@ def child_env(**extra) -> dict:
 
 
 def in_child(args, cwd: Path, env: dict | None = None, timeout: float = 60.0) -> Outcome:
-    """``lamina ARGS`` as a child process (the console script's own exit path and signals)."""
+    """``lamina ARGS`` as a child process (the console script's own exit path and signals);
+    the peak memory is the child's own (``wait4``), not that of every child so far."""
     t0 = time.perf_counter()
     p = subprocess.Popen([*LAMINA, *map(str, args)], cwd=cwd, env=child_env(**(env or {})),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, 9)
-        p.communicate()
-        pytest.fail(f"lamina {' '.join(map(str, args))}: still running after {timeout} s")
+    streams = {}
+    readers = [threading.Thread(target=lambda n=n, f=f: streams.__setitem__(n, f.read()))
+               for n, f in (("out", p.stdout), ("err", p.stderr))]
+    for t in readers:
+        t.start()
+    while True:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - t0 > timeout:
+            os.killpg(p.pid, 9)
+            os.wait4(p.pid, 0)
+            pytest.fail(f"lamina {' '.join(map(str, args))}: still running after {timeout} s")
+        time.sleep(0.02)
+    for t in readers:
+        t.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - t0
-    # peak of every child so far: an upper bound of this one's
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return Outcome(p.returncode, out, err, seconds, peak)
+    return Outcome(p.returncode, streams["out"], streams["err"], seconds, usage.ru_maxrss / 1024)
 
 
 def tree(d: Path) -> dict:
