@@ -263,3 +263,46 @@ def test_active_set_newton_analyses_once():
     cp.close()
     assert sym.getPerfInfo()["count"] - s0 == 1
     assert num.getPerfInfo()["count"] - n0 == its > 3
+
+
+def test_bordered_platen_needs_fewer_iterations_than_the_secant():
+    """The platen as one more unknown (bordering, solver.fem.active_set): the same state as
+    the secant iteration over displacement-controlled solves, in fewer Newton iterations, and
+    its stiffness dF/dw is the secant's slope to a few per cent (both measure the same
+    curve: the tangent at the end of the step against the chord of its last two points)."""
+    mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
+    its, states, stiff = {}, {}, {}
+    for solver in contact.CONTACT_SOLVERS:
+        cp, p_star = _small_case(f"bord_{solver}_", material=mat, control="platen",
+                                 contact_solver=solver)
+        its[solver] = sum(loadstep.solve_load_step(cp, r * p_star).iterations
+                          for r in (0.2, 0.4, 0.6))
+        states[solver] = contact_results.contact_state(cp)
+        stiff[solver] = cp.load.platen_stiffness
+        cp.close()
+    assert its["active_set"] < its["vi"], its
+    assert states["active_set"].force == pytest.approx(states["vi"].force, rel=1e-8)
+    assert np.array_equal(states["active_set"].in_contact, states["vi"].in_contact)
+    assert stiff["active_set"] > 0
+    assert stiff["active_set"] == pytest.approx(stiff["vi"], rel=0.1)
+
+
+def test_a_failed_bordered_step_falls_back_to_the_secant(monkeypatch):
+    from solver.errors import SolveError
+    from solver.fem import active_set
+
+    def fail(self, *a, **k):
+        self.iterations = 7
+        raise SolveError("forced")
+
+    cp, p_star = _small_case("bord_fallback_", control="platen", contact_solver="active_set")
+    ref, _ = _small_case("bord_ref_", control="platen", contact_solver="active_set")
+    rref = loadstep.solve_load_step(ref, 0.3 * p_star)
+    monkeypatch.setattr(active_set.ActiveSetNewton, "solve_force", fail)
+    step = loadstep.solve_load_step(cp, 0.3 * p_star)
+    assert step.iterations > 7
+    a, b = contact_results.contact_state(cp), contact_results.contact_state(ref)
+    assert a.force == pytest.approx(b.force, rel=1e-7) and a.fraction == b.fraction
+    assert rref.iterations < step.iterations
+    cp.close()
+    ref.close()

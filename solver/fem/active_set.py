@@ -12,8 +12,19 @@ iterate, the active dofs are imposed as Dirichlet rows at the bound, ``δx_i = l
 the residual. Because the pattern never changes, the direct solver's analysis (MUMPS ordering and
 symbolic factorisation) is done once per problem; every Newton iteration only refactorises
 numerically — where ``vinewtonrsls`` extracts a new reduced matrix, and re-analyses, whenever the
-active set changes. Steps are damped by backtracking on ``‖Φ‖`` (as in deal.II's step-42,
-Frohne, Heister & Bangerth 2016).
+active set changes. Steps are damped by backtracking on the merit ``‖(Φ, G)‖`` (as in deal.II's
+step-42, Frohne, Heister & Bangerth 2016).
+
+Under platen control the top face's vertical dofs are Dirichlet rows of the same kind, at the
+platen's displacement ``z`` (``u_z = z`` on the top, ``z ≤ 0``). :meth:`ActiveSetNewton.solve`
+holds ``z`` fixed; :meth:`ActiveSetNewton.solve_force` makes it one more unknown with the force
+equation ``G = F(u) − F* = 0`` (``F = Σ_face R_i``, the contact force; ``F* = p̄ A₀``) and
+eliminates it by bordering: with one factorisation of the Jacobian ``K`` (active and top rows
+replaced), each iteration solves ``K δu₁ = −R`` (platen held) and ``K δu₂ = e`` (a unit platen
+move ``δz = 1``, lifted into the free rows), and then the scalar equation
+``G + vᵀ(δu₁ + δz δu₂) = 0`` with ``v = K_origᵀ 1_face``: ``δz = −(G + vᵀδu₁)/(vᵀδu₂)``,
+``δu = δu₁ + δz δu₂``. No outer loop over the platen, no discarded solves; ``−vᵀδu₂`` is the
+platen stiffness ``dF/dw`` at the solution.
 """
 
 from __future__ import annotations
@@ -35,9 +46,11 @@ class ActiveSetNewton:
         cp: the :class:`solver.fem.contact.ContactProblem` (its SNES supplies the residual and
             Jacobian callbacks, with the inelastic law's update).
         options: the linear solver's PETSc options (``ksp_``/``pc_``/``mat_`` keys).
+        top_dofs: local (unrolled) indices of the top face's vertical dofs when the platen is
+            imposed here (platen control), else None.
     """
 
-    def __init__(self, cp, options: dict):
+    def __init__(self, cp, options: dict, top_dofs=None):
         from petsc4py import PETSc
 
         self.cp = cp
@@ -47,33 +60,105 @@ class ActiveSetNewton:
         apply_options(self.ksp, self.prefix, {k: v for k, v in options.items()
                                               if k.startswith(("ksp_", "pc_", "mat_"))})
         x = cp.problem.x
-        self.R, self.du, self.rhs, self.trial = (x.duplicate() for _ in range(4))
+        self.R, self.du, self.rhs, self.trial, self.du2, self.rhs2, self.ones = (
+            x.duplicate() for _ in range(7))
         bs = cp.V.dofmap.index_map_bs
+        start = cp.V.dofmap.index_map.local_range[0] * bs
+        n_owned = cp._n_owned
         self._local = np.asarray(cp.face_dofs)[cp._owned]
-        self._rows = (cp.V.dofmap.index_map.local_range[0] * bs + self._local).astype(
-            PETSc.IntType)
+        self._rows = (start + self._local).astype(PETSc.IntType)
         self._lower = np.asarray(cp.lower)[cp._owned]
+        top = np.asarray([] if top_dofs is None else top_dofs, dtype=np.int64)
+        self.platen = top_dofs is not None
+        self._top = top[top < n_owned]
+        self._top_rows = (start + self._top).astype(PETSc.IntType)
+        self.ones.set(0.0)
+        self.ones.array[self._local] = 1.0
         self.iterations = 0
         self.linear_iterations = 0
+        self.stiffness = float("nan")
 
-    def _residual(self, x, out) -> float:
-        """Residual at ``x`` into ``out``; return ``‖Φ‖`` (all ranks)."""
+    # -- residual and merit ---------------------------------------------------------------------
+    def _sum(self, value: float) -> float:
+        return float(self.cp.comm.allreduce(float(value), op=mpi().SUM))
+
+    def _residual(self, x, out, z: float, target: float | None) -> tuple[float, float]:
+        """Residual at ``x`` (platen at ``z``) into ``out``; ``(‖Φ‖, G)`` on all ranks (``G`` 0
+        without a force target)."""
         self.cp.snes.computeFunction(x, out)
         phi = out.array.copy()
+        force = self._sum(np.sum(phi[self._local])) if target is not None else 0.0
         lam = phi[self._local]
         gap = x.array[self._local] - self._lower
         phi[self._local] = np.minimum(lam, self._c * gap)
-        n_owned = self.cp._n_owned
-        return float(np.sqrt(self.cp.comm.allreduce(float(np.sum(phi[:n_owned] ** 2)),
-                                                    op=mpi().SUM)))
+        phi[self._top] = self._c_top * (x.array[self._top] - z)
+        norm = np.sqrt(self._sum(np.sum(phi[:self.cp._n_owned] ** 2)))
+        return float(norm), (force - target if target is not None else 0.0)
 
+    # -- the linear steps -------------------------------------------------------------------------
+    def _jacobian_scale(self, x, A) -> None:
+        """The complementarity scale ``c``: the Jacobian's diagonal at the face and top dofs."""
+        self.cp.snes.computeJacobian(x, A, A)
+        diag = A.getDiagonal()
+        self._c = np.abs(diag.array[self._local]) + 1e-300
+        self._c_top = np.abs(diag.array[self._top]) + 1e-300
+        diag.destroy()
+
+    def _newton_step(self, x, A, z: float, bordered: bool) -> tuple[float, float]:
+        """Solve for the step ``self.du`` (platen held) and, bordered, ``self.du2`` (unit platen
+        move); return ``(vᵀδu₁, vᵀδu₂)`` (0, 0 when not bordered)."""
+        lam = self.R.array[self._local]
+        gap = x.array[self._local] - self._lower
+        active = lam - self._c * gap > 0
+        if bordered:
+            v = A.createVecRight()
+            A.multTranspose(self.ones, v)  # dF/du: the face rows' sum, before they are replaced
+            unit = self.trial.duplicate()
+            unit.set(0.0)
+            unit.array[self._top] = 1.0
+            A.mult(unit, self.rhs2)  # the free rows' response to a unit platen move
+            self.rhs2.scale(-1.0)
+            self.rhs2.array[self._local[active]] = 0.0
+            self.rhs2.array[self._top] = 1.0
+            unit.destroy()
+        self.rhs.array[:] = -self.R.array
+        self.trial.set(0.0)
+        self.trial.array[self._local] = -gap  # the step that puts an active dof on its bound
+        self.trial.array[self._top] = z - x.array[self._top]
+        rows = np.concatenate([self._rows[active], self._top_rows])
+        A.zeroRowsColumns(rows, diag=1.0, x=self.trial, b=self.rhs)
+        self.ksp.setOperators(A)
+        self.ksp.solve(self.rhs, self.du)
+        self.linear_iterations += max(1, self.ksp.getIterationNumber())
+        if not bordered:
+            return 0.0, 0.0
+        self.ksp.solve(self.rhs2, self.du2)
+        self.linear_iterations += max(1, self.ksp.getIterationNumber())
+        d1, d2 = v.dot(self.du), v.dot(self.du2)
+        v.destroy()
+        return d1, d2
+
+    # -- Newton ---------------------------------------------------------------------------------
     def solve(self, pressure: float, dt: float) -> tuple[int, int, int]:
-        """Newton from ``cp.u`` to convergence; ``(reason, iterations, linear iterations)``.
+        """Newton from ``cp.u`` to convergence, the platen (if any) held at ``cp.platen``;
+        ``(reason, iterations, linear iterations)``.
 
         Raises:
             SolveError: not converged within ``snes_max_it`` iterations or a non-finite iterate;
                 ``cp.u`` is left at the last iterate.
         """
+        return self._run(pressure, dt, None)
+
+    def solve_force(self, pressure: float, dt: float, target: float,
+                    tol: float) -> tuple[int, int, int]:
+        """Newton for the displacement and the platen together, to the contact force ``target``
+        (N, 2D: N/m) within ``tol``, from ``cp.u`` and ``cp.platen``; leaves the platen in
+        ``cp.platen`` and its stiffness ``dF/dw`` (N/m) in :attr:`stiffness`."""
+        if not self.platen:
+            raise ValueError("solve_force needs the platen's dofs (platen control)")
+        return self._run(pressure, dt, (float(target), float(tol)))
+
+    def _run(self, pressure: float, dt: float, force) -> tuple[int, int, int]:
         dolfinx = import_dolfinx()
         from dolfinx.fem.petsc import assign
         from petsc4py import PETSc
@@ -81,57 +166,61 @@ class ActiveSetNewton:
         cp, snes = self.cp, self.cp.snes
         x, A = cp.problem.x, cp.problem.A
         assign(cp.u, x)
-        atol = snes.getTolerances()[1]
-        max_it = snes.getTolerances()[3]
+        z = float(cp.platen.value) if self.platen else 0.0
+        target, ftol = force if force is not None else (None, np.inf)
+        atol, max_it = snes.getTolerances()[1], snes.getTolerances()[3]
         self.iterations = self.linear_iterations = 0
-        self._c = np.ones(len(self._local))
-        snes.computeJacobian(x, A, A)
-        diag = A.getDiagonal()
-        self._c = np.abs(diag.array[self._local]) + 1e-300
-        diag.destroy()
-        norm = self._residual(x, self.R)
+        self._jacobian_scale(x, A)
+        norm, g = self._residual(x, self.R, z, target)
         for it in range(max_it + 1):
-            if not np.isfinite(norm):
+            if not (np.isfinite(norm) and np.isfinite(g)):
                 break
-            if norm <= atol:
+            if norm <= atol and abs(g) <= ftol:
                 dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT,
                                                PETSc.ScatterMode.FORWARD)
                 assign(x, cp.u)
+                if self.platen:
+                    cp.platen.value = z
                 return 2, it, self.linear_iterations
             if it == max_it:
                 break
             if it > 0:
                 snes.computeJacobian(x, A, A)
-            lam = self.R.array[self._local]
-            gap = x.array[self._local] - self._lower
-            active = lam - self._c * gap > 0
-            self.rhs.array[:] = -self.R.array
-            self.trial.array[self._local] = -gap  # the step that puts an active dof on its bound
-            A.zeroRowsColumns(self._rows[active], diag=1.0, x=self.trial, b=self.rhs)
-            self.ksp.setOperators(A)
-            self.ksp.solve(self.rhs, self.du)
-            self.linear_iterations += max(1, self.ksp.getIterationNumber())
-            norm = self._line_search(x, norm)
+            d1, d2 = self._newton_step(x, A, z, force is not None)
+            dz = 0.0
+            if force is not None:
+                dz = -(g + d1) / d2 if d2 != 0 else 0.0
+                self.stiffness = -d2
+                self.du.axpy(dz, self.du2)
+            norm, g, z = self._line_search(x, norm, g, z, dz, target)
             self.iterations = it + 1
         assign(x, cp.u)
+        if self.platen:
+            cp.platen.value = z
+        what = (f", force {target + g:.6g} for {target:.6g} (tolerance {ftol:.3g})"
+                if force is not None else "")
         raise SolveError(f"contact active-set Newton ({cp.prefix}) did not converge at p = "
                          f"{pressure:.6g} Pa, dt = {dt:.6g} s: ‖Φ‖ = {norm:.3g} after "
-                         f"{self.iterations} iterations (tolerance {atol:.3g})")
+                         f"{self.iterations} iterations (tolerance {atol:.3g}){what}")
 
-    def _line_search(self, x, norm: float) -> float:
-        """``x += α δx`` with the first of α = 1, 1/2, … that decreases ``‖Φ‖``; the new norm."""
+    def _line_search(self, x, norm: float, g: float, z: float, dz: float, target):
+        """``x += α δx``, ``z += α δz`` with the first of α = 1, 1/2, … that decreases the merit
+        ``‖(Φ, G)‖``; the new ``(‖Φ‖, G, z)``."""
+        merit = np.hypot(norm, g)
         alpha = 1.0
         x0 = x.copy()
         for _ in range(MAX_BACKTRACKS + 1):
             x.waxpy(alpha, self.du, x0)
-            new = self._residual(x, self.R)
-            if np.isfinite(new) and new < (1 - 1e-4 * alpha) * norm:
+            zn = z + alpha * dz
+            new, gn = self._residual(x, self.R, zn, target)
+            if np.isfinite(new) and np.hypot(new, gn) < (1 - 1e-4 * alpha) * merit:
                 break
             alpha /= 2
         x0.destroy()
-        return new
+        return new, gn, zn
 
     def destroy(self) -> None:
         """Free the PETSc objects (collective)."""
-        for obj in (self.ksp, self.R, self.du, self.rhs, self.trial):
+        for obj in (self.ksp, self.R, self.du, self.rhs, self.trial, self.du2, self.rhs2,
+                    self.ones):
             obj.destroy()

@@ -193,8 +193,8 @@ class ContactProblem:
         self.prefix = prefix
         options = self._configure_solver(petsc_options, force_tol)
         self._face_areas()
-        self.active_set = (ActiveSetNewton(self, options) if contact_solver == "active_set"
-                           else None)
+        self.active_set = (ActiveSetNewton(self, options, self.top_dofs)
+                           if contact_solver == "active_set" else None)
 
     # -- construction -------------------------------------------------------------------------
     def _measures(self):
@@ -251,10 +251,15 @@ class ContactProblem:
         for marker, comp in lateral:
             dofs = dolfinx.fem.locate_dofs_topological(V.sub(comp), fdim, tags.find(marker))
             bcs.append(dolfinx.fem.dirichletbc(PETSc.ScalarType(0.0), dofs, V.sub(comp)))
+        self.top_dofs = None
         if self.control == "platen":
             dofs = dolfinx.fem.locate_dofs_topological(V.sub(self.vertical), fdim,
                                                        tags.find(geometry.TOP))
-            bcs.append(dolfinx.fem.dirichletbc(self.platen, dofs, V.sub(self.vertical)))
+            self.top_dofs = dofs
+            # The active-set Newton imposes the platen itself (its rows are replaced like the
+            # active contact rows, and the platen can be an unknown); vinewtonrsls needs a bc.
+            if self.contact_solver == "vi":
+                bcs.append(dolfinx.fem.dirichletbc(self.platen, dofs, V.sub(self.vertical)))
         return bcs
 
     def _face_bounds(self, surface) -> None:

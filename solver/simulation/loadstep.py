@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 
 from solver.errors import InputError, SolveError
 from solver.fem.contact import ContactProblem
@@ -73,7 +75,9 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
         cp.law.dt = float(dt)
     stiffness = None
     try:
-        if cp.control == "platen":
+        if cp.control == "platen" and cp.active_set is not None:
+            its, lits, reason, stiffness = _bordered_step(cp, pressure, saved)
+        elif cp.control == "platen":
             its, lits, reason, stiffness = _platen_step(cp, pressure)
         else:
             if not cp.load.loaded or not cp.in_contact_anywhere():
@@ -158,6 +162,40 @@ class _PlatenSolves:
         self.its += its
         self.lits += lits
         return contact_force(self.cp)
+
+
+def _bordered_step(cp: ContactProblem, pressure: float,
+                   saved) -> tuple[int, int, int, float]:
+    """The platen step as one Newton solve with the platen as an unknown (bordering, see
+    :mod:`solver.fem.active_set`); if it fails, the secant iteration of :func:`_platen_step`
+    from the committed state, its Newton iterations added to the failed ones.
+
+    Before the first step the block is moved rigidly to the approach where the surface's
+    highest point touches plus the force over the stiffest the block can be (``E A₀ / t``),
+    so that the first iterate is short of the root, and the face nodes that then penetrate
+    are put on the surface (as :meth:`ContactProblem.touch` does).
+    """
+    target = pressure * cp.face_area
+    tol = cp.force_rtol * max(pressure, cp.load.peak_pressure) * cp.face_area
+    dt = cp.law.dt if cp.law is not None else 0.0
+    if not cp.load.loaded:
+        w0, f0, k = _platen_start(cp, target)
+        w = w0 + (target - f0) / k
+        bs = cp.V.dofmap.index_map_bs
+        cp.u.x.array[cp.vertical::bs] = -w
+        cp.u.x.array[cp.face_dofs] = np.maximum(cp.u.x.array[cp.face_dofs], cp.lower)
+        cp.u.x.scatter_forward()
+        cp.platen.value = -w
+    try:
+        reason, its, lits = cp.active_set.solve_force(pressure, dt, target, tol)
+        return its, lits, reason, cp.active_set.stiffness
+    except SolveError:
+        failed = cp.last_iterations()
+        cp.rollback(saved)
+        if cp.law is not None:
+            cp.law.dt = dt
+    its, lits, reason, stiffness = _platen_step(cp, pressure)
+    return its + failed, lits, reason, stiffness
 
 
 def _platen_step(cp: ContactProblem, pressure: float) -> tuple[int, int, int, float]:
