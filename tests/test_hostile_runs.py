@@ -238,28 +238,37 @@ def test_two_concurrent_runs_into_one_folder_exactly_one_runs(tmp_path):
 
 
 # -- interrupts -----------------------------------------------------------------------------------
-def test_ctrl_c_in_the_press_stage_checkpoints_and_the_rerun_finishes(tmp_path):
-    (tmp_path / "case.toml").write_text(fast_2d("int", plots=False))
-    p, lines, killer = _start_until(["run", "case.toml", "--out", "out"], tmp_path,
-                                    lambda ln: ln.startswith("press [") and "1/" in ln)
+def _interrupt_and_rerun(tmp_path, name: str, started, stage: str) -> dict:
+    """Start a run, Ctrl-C it once a stderr line satisfies ``started``: a checkpoint of
+    ``stage`` (exit 75, one last line, neither DONE nor FAILED); the rerun finishes it. Returns
+    the rerun's results["output"]."""
+    (tmp_path / "case.toml").write_text(fast_2d(name, plots=False))
+    p, lines, killer = _start_until(["run", "case.toml", "--out", "out"], tmp_path, started)
     try:
-        time.sleep(0.2)
         p.send_signal(signal.SIGINT)
         lines.append(p.communicate()[1] or "")
     finally:
         killer.cancel()
     err = "".join(lines)
     assert p.returncode == EXIT_CHECKPOINTED, err[-3000:]
-    assert "Traceback" not in err and "lamina: stopped: SIGINT" in err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith(
+        "lamina: stopped: SIGINT")
     out = tmp_path / "out"
     assert not (out / "DONE").exists() and not (out / "FAILED").exists()
     state = json.loads((out / "checkpoint" / "state.json").read_text())
-    assert state["reason"] == "SIGINT"
+    assert state["reason"] == "SIGINT" and state["stage"] == stage
     r = _lamina("run", "case.toml", "--out", "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "continuing from the checkpoint" in r.stderr
     assert (out / "DONE").exists() and not (out / "checkpoint").exists()
     res = json.loads((out / "results.json").read_text())["output"]
     assert res["restarts"][0]["reason"] == "SIGINT"
+    return res
+
+
+def test_ctrl_c_in_the_press_stage_checkpoints_and_the_rerun_finishes(tmp_path):
+    _interrupt_and_rerun(tmp_path, "int", lambda ln: ln.startswith("press [") and "1/" in ln,
+                         "press")
 
 
 def test_ctrl_c_before_the_press_stage_is_one_line_and_exit_130(tmp_path):
@@ -280,27 +289,8 @@ def test_ctrl_c_before_the_press_stage_is_one_line_and_exit_130(tmp_path):
 
 
 def test_ctrl_c_in_the_current_stage_checkpoints_and_the_rerun_finishes(tmp_path):
-    (tmp_path / "case.toml").write_text(fast_2d("cur", plots=False))
-    p, lines, killer = _start_until(["run", "case.toml", "--out", "out"], tmp_path,
-                                    lambda ln: ln.startswith("lamina: current [1/"))
-    try:
-        p.send_signal(signal.SIGINT)
-        lines.append(p.communicate()[1] or "")
-    finally:
-        killer.cancel()
-    err = "".join(lines)
-    assert p.returncode == EXIT_CHECKPOINTED, err[-3000:]
-    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith(
-        "lamina: stopped: SIGINT")
-    out = tmp_path / "out"
-    assert not (out / "DONE").exists() and not (out / "FAILED").exists()
-    state = json.loads((out / "checkpoint" / "state.json").read_text())
-    assert state["reason"] == "SIGINT" and state["stage"] == "current"
-    r = _lamina("run", "case.toml", "--out", "out", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert "continuing from the checkpoint" in r.stderr
-    res = json.loads((out / "results.json").read_text())["output"]
-    assert res["restarts"][0]["reason"] == "SIGINT"
+    res = _interrupt_and_rerun(tmp_path, "cur", lambda ln: ln.startswith("lamina: current [1/"),
+                               "current")
     assert len(res["current"]["steps"]) == len(res["press"]["steps"])
 
 

@@ -89,14 +89,21 @@ class FolderLock:
 
     def release(self) -> None:
         """Remove the lock file (while still holding it) and let go."""
-        if self.fd < 0:
-            return
+        self.fd = release_flock(self.fd, self.path)
+
+
+def release_flock(fd: int, path: Path, remove: bool = True) -> int:
+    """Let go of an flock held on ``fd`` (no-op for -1); with ``remove``, unlink ``path`` first,
+    while still holding it, so that a waiting process then sees another inode. Returns -1."""
+    if fd < 0:
+        return -1
+    if remove:
         try:
-            os.unlink(self.path)
+            os.unlink(path)
         except FileNotFoundError:
             pass
-        os.close(self.fd)
-        self.fd = -1
+    os.close(fd)
+    return -1
 
 
 def _holder(fd: int) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from solver.output.runfolder import folder_status
 from solver.batch.sweep._common import RUNNING, log
+from solver.output.runlock import release_flock
 
 
 class Claim:
@@ -26,15 +27,7 @@ class Claim:
         os.pwrite(self.fd, data, 0)
 
     def release(self, remove: bool = True) -> None:
-        if self.fd < 0:
-            return
-        if remove:  # while still holding the lock: a waiting claimer then sees another inode
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-        os.close(self.fd)
-        self.fd = -1
+        self.fd = release_flock(self.fd, self.path, remove)
 
 
 _warned_no_flock = False
