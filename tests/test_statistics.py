@@ -273,3 +273,17 @@ def test_surface_statistics_dict(rough):
 def test_bad_input(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+def test_a_band_of_one_ring_of_modes_is_not_fitted_and_does_not_overflow():
+    """Cutoffs that leave one live ring of modes (16² map, 25–50 µm on 50 µm, the modes at the
+    short cutoff rolled off to ~1e-57) once gave a slope of −115 and an OverflowError traceback
+    in ``exp(intercept)``; now the Hurst fit is reported as not fitted and the run goes on."""
+    h = surface.self_affine((16, 16), (5e-5, 5e-5), 0.8, rms_height=3e-7, short_cutoff=2.5e-5,
+                            long_cutoff=5e-5, seed=0)
+    with pytest.raises(InputError, match="PSD fit"):
+        st.psd_and_fit(h, (5e-5, 5e-5), short_cutoff=2.5e-5, long_cutoff=5e-5)
+    stats = st.surface_statistics(h, (5e-5, 5e-5), short_cutoff=2.5e-5, long_cutoff=5e-5)
+    assert math.isnan(stats["hurst"]) and stats["hurst_reliable"] is False
+    assert any(n.startswith("hurst: not fitted") for n in stats["notes"])
+    assert stats["Sq"] == pytest.approx(3e-7, rel=1e-6)

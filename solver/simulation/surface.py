@@ -78,6 +78,10 @@ def surface_stage(case: Case) -> SurfaceResult:
     flat_cut = case.statistics.flatness_cutoff or long_ or 0.25 * min(sizes)
     stats = statistics.surface_statistics(h, sizes, short_cutoff=short, long_cutoff=long_,
                                           flatness_cutoff=flat_cut, periodic=periodic)
-    q, C, fit = statistics.psd_and_fit(h, sizes, short_cutoff=short, long_cutoff=long_,
-                                       periodic=periodic)
+    try:
+        q, C, fit = statistics.psd_and_fit(h, sizes, short_cutoff=short, long_cutoff=long_,
+                                           periodic=periodic)
+    except InputError:  # no fit band (said in the statistics' notes): the spectrum alone
+        q, C = statistics.radial_psd(h, sizes, periodic=periodic)
+        fit = None
     return SurfaceResult(h, sizes, periodic, stats, (q, C, fit))

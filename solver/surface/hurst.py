@@ -87,7 +87,7 @@ def fit_psd_modes(h, physical_sizes, q_min, q_max, periodic=True) -> dict:
         independent modes in the band and the band's width ``log10(q_max/q_min)``.
 
     Raises:
-        InputError: fewer than 3 modes with C > 0 in the band.
+        InputError: fewer than 3 modes with C > 0, or fewer than 3 distinct ``|q|``, in the band.
     """
     h = height_array(h)
     lx, ly = domain_sizes(physical_sizes)
@@ -103,12 +103,20 @@ def fit_psd_modes(h, physical_sizes, q_min, q_max, periodic=True) -> dict:
         raise InputError(f"q_min = {q_min:g}, q_max = {q_max:g}: fewer than 3 Fourier modes in "
                          f"the PSD fit range")
     x, y = np.log(q[sel]), np.log(C[sel])
+    # A slope needs a spread in |q|: a band holding one or two rings of modes (cutoffs close
+    # to each other or to the map size) gives a slope of noise and an overflowing prefactor.
+    if np.unique(np.round(x, 9)).size < 3:
+        raise InputError(f"q_min = {q_min:g}, q_max = {q_max:g}: fewer than 3 distinct "
+                         f"wavenumbers in the PSD fit range")
     xm, ym = np.average(x, weights=w), np.average(y, weights=w)
     sxx = float(np.sum(w * (x - xm) ** 2))
     slope = float(np.sum(w * (x - xm) * (y - ym))) / sxx
     intercept = ym - slope * xm
     res = y - intercept - slope * x
     var = float(np.sum(w * res**2)) / (n - 2) / sxx * (1.0 if periodic else _HANN_ENBW_2D)
+    if not abs(intercept + EULER_GAMMA) < 700:  # exp() would overflow: a slope of noise
+        raise InputError(f"q_min = {q_min:g}, q_max = {q_max:g}: degenerate PSD fit (slope "
+                         f"{slope:.3g}); the band holds too few non-negligible modes")
     return {"hurst": -0.5 * slope - 1.0, "prefactor": math.exp(intercept + EULER_GAMMA),
             "q_min": float(q_min), "q_max": float(q_max), "hurst_stderr": 0.5 * math.sqrt(var),
             "n_points": int(round(n)), "decades": math.log10(q_max / q_min)}
