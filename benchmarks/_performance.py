@@ -28,6 +28,7 @@ import resource
 import time
 
 from solver.errors import InputError
+from solver.fem.active_set import LOG_EVENT as AS_EVENT
 
 #: m, face element size of the default case (short cutoff 8 µm / 4)
 FACE = 2e-6
@@ -36,8 +37,9 @@ FACE = 2e-6
 LAYERS = 9
 GRID_MAX = 65536  # solver.case.config: nb_grid_pts entries ≤ 65 536
 #: PETSc log events read back (time: largest over the ranks).
-EVENTS = ("SNESSolve", "SNESFunctionEval", "SNESJacobianEval", "SNESLineSearch", "KSPSolve",
-          "KSPSetUp", "PCSetUp", "PCApply", "MatLUFactorSym", "MatLUFactorNum", "MatSolve")
+EVENTS = ("SNESSolve", AS_EVENT, "SNESFunctionEval", "SNESJacobianEval", "SNESLineSearch",
+          "KSPSolve", "KSPSetUp", "PCSetUp", "PCApply", "MatLUFactorSym", "MatLUFactorNum",
+          "MatSolve")
 
 
 def dofs(n_face: int) -> int:
@@ -102,17 +104,21 @@ def events(stage, comm) -> dict[str, tuple[float, int]]:
 
 
 def press_split(ev: dict) -> dict[str, float]:
-    """Split of the SNES time of a press stage (s).
+    """Split of the Newton time of a press stage (s), for either contact solver.
 
-    SNES ``vinewtonrsls`` extracts the inactive-set sub-matrix, then calls ``KSPSetUp`` (where
-    ``PCSetUp``, i.e. the LU factorisation, is logged) *before* ``KSPSolve``; ``PCSetUp`` inside
-    ``KSPSolve`` then returns before it logs (the matrix did not change). So ``PCSetUp`` and
-    ``KSPSolve`` are disjoint here (checked on the counts: one PCSetUp per Newton step, and
-    ``KSPSolve`` ≈ ``MatSolve``, the triangular solves). ``SNESFunctionEval`` includes the
-    quadrature-point return mapping (:func:`solver.fem.quadrature.attach`) and the residuals of the
-    line search; "rest" is the active-set bookkeeping and sub-matrix extraction.
+    ``snes``: the time inside the contact solves, ``SNESSolve`` (``vinewtonrsls``) plus
+    :data:`AS_EVENT` (the active-set Newton of :mod:`solver.fem.active_set`). SNES
+    ``vinewtonrsls`` extracts the inactive-set sub-matrix, then calls ``KSPSetUp`` (where
+    ``PCSetUp``, i.e. the LU factorisation, is logged) *before* ``KSPSolve``, so there
+    ``PCSetUp`` and ``KSPSolve`` are disjoint (one PCSetUp per Newton step, ``KSPSolve`` ≈
+    ``MatSolve``); the active-set Newton calls ``KSPSolve`` on the changed operator, which
+    also sets the PC up before the ``KSPSolve`` event begins (measured: ``PCSetUp`` exceeds
+    ``KSPSolve``), so the two are disjoint there too. ``SNESFunctionEval``
+    includes the quadrature-point return mapping (:func:`solver.fem.quadrature.attach`) and the
+    residuals of the line search; "rest": the active-set bookkeeping (sub-matrix extraction
+    or ``MatZeroRowsColumns``, the bordering's products).
     """
-    snes = ev["SNESSolve"][0]
+    snes = ev["SNESSolve"][0] + ev[AS_EVENT][0]
     func, jac = ev["SNESFunctionEval"][0], ev["SNESJacobianEval"][0]
     setup, solve = ev["PCSetUp"][0], ev["KSPSolve"][0]
     return {"snes": snes, "residual": func, "jacobian": jac, "assembly": func + jac,
@@ -129,7 +135,7 @@ class PressRun:
             cycle and current stage.
         rss_base: peak RSS summed over the ranks after the imports, before the case (B).
         newton: Newton iterations of the converged steps; newton_all: all Newton steps
-            (cut-back solves included); solves: SNES solves (converged steps + cut-backs).
+            (cut-back solves included); solves: contact solves (converged steps + cut-backs).
         records: the press steps (:class:`solver.simulation.press.StepRecord`).
         press_events, current_events: :func:`events` of the two PETSc log stages.
         fraction, asr: contact fraction A_r/A0 after the last step and the Li|Cu ASR (Ω·m²).
@@ -176,7 +182,7 @@ class PressRun:
         self.newton = sum(r.newton_iterations for r in self.records)
         # every Newton step assembles one Jacobian, in converged and in cut-back solves alike
         self.newton_all = self.press_events["SNESJacobianEval"][1]
-        self.solves = self.press_events["SNESSolve"][1]
+        self.solves = self.press_events["SNESSolve"][1] + self.press_events[AS_EVENT][1]
 
     def current(self) -> None:
         """Li|Cu current at the default 10 A/m² through the final contact map."""

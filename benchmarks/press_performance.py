@@ -3,7 +3,7 @@
 The case is lamina's default 2D case with a long profile (:mod:`_performance`: P2 triangles,
 face elements 2 µm = short cutoff / 4, thickness 50 µm graded by 1.3, the default self-affine
 collector; ``38 (2 n_face + 1)`` displacement dofs), pressed through the product's press cycle
-(:class:`solver.simulation.press.PressCycle`, rigid platen, SNES ``vinewtonrsls``, MUMPS) to 1 MPa from 3 initial
+(:class:`solver.simulation.press.PressCycle`, rigid platen, the default contact solver, MUMPS) to 1 MPa from 3 initial
 increments (adaptive growth, each at most 2× the previous pressure), load only. ``small``:
 19 038 dofs (250 face elements, 0.5 mm); ``full``: 1 000 046 dofs (13 158 face elements,
 26.3 mm), meant for ``mpiexec -n 2``.
@@ -64,9 +64,15 @@ The LU uses AMD ordering on 2D profiles (:data:`solver.fem.petsc.PROFILE_ORDERIN
 38.6 s (traction control, 2 shared cores at load 10–13: press 2435 s for 63 Newton steps, 3620
 B/dof, ratio 2.51).
 
-The analysis (symbolic factorisation, sequential) is still redone at every Newton step because
-the reduced-space sub-matrix changes with the active set: keeping the full-size matrix with the
-active rows replaced would fix its pattern and let MUMPS reuse one analysis.
+The numbers above are those of ``vinewtonrsls`` (``press.contact_solver = "vi"``), whose
+analysis (symbolic factorisation, sequential) is redone at every Newton step because the
+reduced-space sub-matrix changes with the active set. Since 2026-12-06 the default is the
+active-set Newton of :mod:`solver.fem.active_set` (full-size matrix, active and platen rows
+replaced, one MUMPS analysis per press; the platen eliminated by bordering). ``small``, one
+rank, quiet machine: 13 Newton iterations per increment (15, 14, 10; was 65, 29, 28), 1 symbolic
+LU, press 2.24 s = 36 linear solves, one Newton step 0.89 linear solves. The checks
+``press / linear solve (whole press)`` and ``Newton iterations per increment (mean)`` guard
+these with a margin; issue 13's targets are printed beside them.
 """
 
 from __future__ import annotations
@@ -100,6 +106,15 @@ SIZES = {
 #: changes with the active set), as the linear solve assembles and factorises once: ≈ 1–2 linear
 #: solves. The bound leaves a factor ≈ 2 for timing noise on a shared machine.
 RATIO_MAX = 4.0
+#: Upper bounds per size on the whole press over one linear solve on the same mesh, and on the
+#: mean Newton iterations per converged increment. These guard what the active-set Newton
+#: reaches today (small, 2026-12-06: 36 and 13, ratio 60 with the suite running beside it;
+#: vinewtonrsls: 65/29/28 iterations); issue 13 asks for ≤ 25 and ≤ 10 (small), ≤ 20 and ≤ 8
+#: (full), not reached yet: see :data:`TARGETS`.
+PRESS_RATIO_MAX = {"small": 100.0, "full": 60.0}
+NEWTON_MEAN_MAX = {"small": 16.0, "full": 16.0}
+#: The bounds issue 13 sets, printed beside the checks.
+TARGETS = {"small": (25.0, 10.0), "full": (20.0, 8.0)}
 
 
 def linear_solve(cp, pressure: float, prefix: str) -> dict:
@@ -175,9 +190,10 @@ def run(size: str = "small") -> list[Check]:
                                  hardening_modulus=HARDENING), comm)
     pr.press()
     peak = comm.allreduce(perf.peak_rss_bytes(), op=MPI.SUM)  # the press alone
-    pc = pr.cycle.cp.snes.getKSP().getPC()
-    factor_mb = float(pc.getFactorMatrix().getMumpsInfog(22))
-    pr.cycle.cp.snes.getKSP().reset()  # free the press's factor before the linear solve
+    cp = pr.cycle.cp
+    press_ksp = cp.active_set.ksp if cp.active_set is not None else cp.snes.getKSP()
+    factor_mb = float(press_ksp.getPC().getFactorMatrix().getMumpsInfog(22))
+    press_ksp.reset()  # free the press's factor before the linear solve
     lin = linear_solve(pr.cycle.cp, PRESSURE, f"perf_linear_n{n_face}_")
 
     split = perf.press_split(pr.press_events)
@@ -193,7 +209,8 @@ def run(size: str = "small") -> list[Check]:
         ("contact fraction at the last increment", pr.fraction, "1"),
         ("converged increments", float(len(recs)), "1"),
         ("cut-back solves (failed, retried smaller)", float(pr.solves - len(recs)), "1"),
-        ("Newton iterations per increment (mean)", pr.newton / len(recs), "1"),
+        ("MUMPS analyses (symbolic LU) in the press", float(pr.press_events["MatLUFactorSym"][1]),
+         "1"),
         ("Newton iterations per increment (max)",
          float(max(r.newton_iterations for r in recs)), "1"),
         ("Newton steps in all (cut-backs included)", float(pr.newton_all), "1"),
@@ -225,6 +242,14 @@ def run(size: str = "small") -> list[Check]:
     checks.append(Check("press reached the target pressure",
                         recs[-1].mean_pressure / PRESSURE, 1.0, 1e-12, "rel"))
     checks.append(Check("Newton step / linear solve", ratio, tolerance=RATIO_MAX, kind="max"))
+    checks.append(Check("press / linear solve (whole press)", pr.t_press / lin["total_s"],
+                        tolerance=PRESS_RATIO_MAX[size], kind="max"))
+    checks.append(Check("Newton iterations per increment (mean)", pr.newton / len(recs),
+                        tolerance=NEWTON_MEAN_MAX[size], kind="max"))
+    checks.append(Check("issue 13 target: press / linear solve (whole press) at most",
+                        TARGETS[size][0], kind="info"))
+    checks.append(Check("issue 13 target: Newton iterations per increment (mean) at most",
+                        TARGETS[size][1], kind="info"))
     return checks
 
 

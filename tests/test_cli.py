@@ -238,8 +238,9 @@ def test_current_per_step_lines_are_log_lines_on_stderr(tmp_path, capsys, monkey
     from solver.cli import main as cli_main
 
     steps = [{"step": 1, "phase": "load", "mean_pressure": 5e5, "asr_ohm_cm2": 12.5,
-              "j_max_over_mean": 3.25},
-             {"step": 2, "phase": "release", "mean_pressure": 1e3, "asr_ohm_cm2": None}]
+              "asr_small_signal_ohm_cm2": 9.75, "j_max_over_mean": 3.25},
+             {"step": 2, "phase": "release", "mean_pressure": 1e3, "asr_ohm_cm2": None,
+              "asr_small_signal_ohm_cm2": None}]
     monkeypatch.setattr(cli_main, "run_current_from_maps", lambda *a, **k: {
         "output": {"stages_completed": ["surface", "current"], "current": {"steps": steps}}})
     out = tmp_path / "b"
@@ -248,6 +249,7 @@ def test_current_per_step_lines_are_log_lines_on_stderr(tmp_path, capsys, monkey
     assert captured.out == ""
     err = captured.err.splitlines()
     assert any(line.startswith("lamina: step   1 load") and "ASR = 12.5 Ohm cm^2" in line
+               and "small-signal ASR = 9.75 Ohm cm^2" in line and "j_max/j_mean = 3.25" in line
                for line in err), err
     assert any("step   2 release" in line and "no contact" in line for line in err), err
     assert err[-1] == f"lamina: done: {out} (stages surface, current)"

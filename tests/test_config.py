@@ -120,3 +120,63 @@ def test_input_echo_of_a_measured_case_has_no_generator_fields():
     assert echo == {"kind": "measured", "file": "scan.x3p", "unit": "nm", "detrend": "plane"}
     generated = config.input_echo(config.default_case())["surface"]
     assert generated["hurst"] == 0.8 and generated["nb_grid_pts"] == [128, 128]
+
+
+# ----------------------------------------------------------------------------------------------
+# the pressed body matches the interface (issue 16 item 5: anode-less Cu|SE)
+
+COPPER_BODY = {"lithium": {"material": "copper", "creep": False, "yield_stress": 1.5e8},
+               "press": {"hold_times": [0.0, 0.0, 0.0]}, "current": {"interface": "cu_se"}}
+
+
+def test_cu_se_with_a_lithium_body_is_refused_at_load(tmp_path, capsys):
+    """An anode-less cell has no lithium body: cu_se with the default lithium is one line naming
+    current.interface, its value, the body and what is allowed; `lamina validate` exits 2."""
+    case = tmp_path / "case.toml"
+    case.write_text('[current]\ninterface = "cu_se"\n')
+    with pytest.raises(InputError) as e:
+        config.load(case)
+    msg = str(e.value)
+    assert msg.startswith("current.interface = 'cu_se': ") and "\n" not in msg
+    assert "lithium.material = 'lithium_masias2019' is a lithium body" in msg
+    assert "allowed: lithium.material = 'copper'" in msg and "'li_se'" in msg
+    from solver.cli.main import main
+
+    assert main(["validate", str(case)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "current.interface = 'cu_se'" in err, err
+
+
+@pytest.mark.parametrize("change, start", [
+    ({"current": {"interface": "li_cu"}}, "current.interface = 'li_cu': needs a lithium body"),
+    ({"current": {"interface": "li_se"}}, "current.interface = 'li_se': needs a lithium body"),
+    ({"lithium": {"creep": True}, "press": {"hold_times": [0.0, 0.0, 60.0]}},
+     "lithium.creep = true: the collector body 'copper' has no creep law"),
+    ({"lithium": {"yield_stress": None}}, "lithium.yield_stress = (not set): required"),
+    ({"lithium": {"material": "unobtainium"}}, "lithium.material = 'unobtainium': allowed one of"),
+])
+def test_body_checks_at_load(change, start):
+    data = {k: dict(v) for k, v in COPPER_BODY.items()}
+    for section, values in change.items():
+        data[section].update(values)
+        data[section] = {k: v for k, v in data[section].items() if v is not None}
+    with pytest.raises(InputError) as e:
+        config.from_dict(data)
+    assert str(e.value).startswith(start), str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_cu_se_presses_the_copper_collector():
+    """A valid anode-less case: the press body is copper (E, ν from materials/copper.toml, the
+    yield stress from the case), perfectly plastic, no creep; config.replace checks it too."""
+    from solver.case.materials import lithium_law_params, material
+    from solver.physics.law_params import J2Params
+
+    case = config.from_dict(COPPER_BODY)
+    law = lithium_law_params(case.lithium)
+    cu = material("copper")
+    assert isinstance(law, J2Params)
+    assert (law.E, law.nu, law.sigma_y) == (cu.youngs_modulus_Pa, cu.poisson_ratio, 1.5e8)
+    assert cu.yield_stress_min_Pa <= law.sigma_y <= cu.yield_stress_max_Pa
+    with pytest.raises(InputError, match="current.interface = 'cu_se'"):
+        config.replace(config.default_case(), current={"interface": "cu_se"})

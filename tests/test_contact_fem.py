@@ -159,12 +159,14 @@ def test_contact_state_is_consistent():
     assert s.fraction == pytest.approx(exact, abs=2.0 / N)
 
 
-def test_unconverged_solve_raises():
+@pytest.mark.parametrize("solver", contact.CONTACT_SOLVERS)
+def test_unconverged_solve_raises(solver):
     from solver.fem.petsc import CONTACT_VI, preset
 
-    cp, p_star = _small_case("test_maxit1_", preset(CONTACT_VI, snes_max_it=1))
+    cp, p_star = _small_case(f"test_maxit1_{solver}_", preset(CONTACT_VI, snes_max_it=1),
+                             contact_solver=solver)
     before = cp.u.x.array.copy()
-    with pytest.raises(SolveError, match="SNES reason -5"):
+    with pytest.raises(SolveError, match={"vi": "SNES reason -5", "active_set": "active-set Newton .* after 1 iterations"}[solver]):
         loadstep.solve_load_step(cp, 0.3 * p_star)
     np.testing.assert_array_equal(cp.u.x.array, before)  # state restored for a cut-back
     assert not cp.load.loaded
@@ -306,3 +308,34 @@ def test_a_failed_bordered_step_falls_back_to_the_secant(monkeypatch):
     assert rref.iterations < step.iterations
     cp.close()
     ref.close()
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_iterative_linear_solver_finds_the_direct_solution(dim):
+    """CG + GAMG on the full fixed-pattern Jacobian (``linear_solver="iterative"``, the default
+    above ITERATIVE_DOFS_3D in 3D) gives the LU solution of the active-set Newton: same active
+    set, force to 1e-7, pressures to 1e-4 of the peak; and reports its Krylov iterations."""
+    mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
+    states, lits = {}, {}
+    for solver in ("direct", "iterative"):
+        if dim == 2:
+            cp, p_star = _small_case(f"lin_{solver}_{dim}_", material=mat, control="platen",
+                                     linear_solver=solver)
+        else:
+            n, k = 8, 2 * np.pi * np.arange(32) / 32
+            surf3 = HeightMap(G0 * np.cos(k)[:, None] * np.cos(k)[None, :], (LAM, LAM))
+            b3 = geometry.lithium_block_3d(COMM, (LAM / 2, LAM / 2), LAM, LAM / (2 * n), (n, n),
+                                           1.3, z0=surf3.max, cell="tetrahedron")
+            cp = contact.ContactProblem(b3, surf3, mat, prefix=f"lin_{solver}_{dim}_",
+                                        control="platen", linear_solver=solver, degree=2)
+            p_star = math.pi * E / (1 - NU**2) * G0 / LAM
+        assert cp.iterative == (solver == "iterative")
+        steps = [loadstep.solve_load_step(cp, r * p_star) for r in (0.2, 0.5)]
+        lits[solver] = sum(s.linear_iterations for s in steps) / sum(s.iterations for s in steps)
+        states[solver] = contact_results.contact_state(cp)
+        cp.close()
+    d, i = states["direct"], states["iterative"]
+    assert np.array_equal(d.in_contact, i.in_contact)
+    assert i.force == pytest.approx(d.force, rel=1e-7)
+    assert np.max(np.abs(i.pressure - d.pressure)) <= 1e-4 * np.max(np.abs(d.pressure))
+    assert lits["direct"] <= 2 < lits["iterative"]

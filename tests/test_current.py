@@ -71,7 +71,8 @@ def rough_case_results() -> dict:
     current.set_contact_map(pe, maps, 0)
     out["asr_film"] = pe.solve(current_density=10.0).asr
     pi = CurrentProblem(block, KineticInterface(0.1, Kinetics(10.0)), prefix="rough_i_")
-    out["asr_bv"] = current.solve_step(pi, maps, 0, current_density=10.0).solution.asr
+    sol = current.solve_step(pi, maps, 0, current_density=10.0).solution
+    out["asr_bv"], out["asr_bv_small_signal"] = sol.asr, sol.asr_small_signal
     return out
 
 
@@ -302,6 +303,8 @@ def test_one_and_two_ranks_same_asr():
     assert parallel["ranks"] == 2
     assert parallel["asr_film"] == pytest.approx(serial["asr_film"], rel=1e-8)
     assert parallel["asr_bv"] == pytest.approx(serial["asr_bv"], rel=1e-8)
+    assert parallel["asr_bv_small_signal"] == pytest.approx(serial["asr_bv_small_signal"],
+                                                            rel=1e-8)
 
 
 if __name__ == "__main__":
@@ -328,3 +331,147 @@ def test_current_map_grid_mean_is_the_applied_current_density(law):
     s = step.summary()
     assert abs(s["current_map_sampling_factor"] - 1) > 5e-3  # the sampling alone is off
     assert s["interface_current_density_A_per_m2"] == pytest.approx(10.0, rel=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# Small-signal ASR (solver.fem.potential_tangent) and the direction of the current
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.fem
+@pytest.mark.parametrize("drive", [{"current_density": 10.0}, {"voltage": 1e-3}])
+def test_small_signal_asr_of_a_film_is_the_dc_asr(drive):
+    """A linear interface: dΔV/dJ = ΔV/J, so R_ss − t/σ equals the dc ASR (1e-8); and asking
+    for it leaves the dc solution bit-identical."""
+    maps = rough_map(12)
+    block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
+    film = FilmParams(1e-4, p_ref=1e6, beta=0.5, decay_length=5e-9)
+    prob = CurrentProblem(block, FilmInterface(1.1e7, film), prefix="ss_film_")
+    current.set_contact_map(prob, maps, 0)
+    plain = prob.solve(**drive)
+    phi_plain = prob.phi.x.array.copy()
+    step = current.solve_step(prob, maps, 0, **drive)
+    sol = step.solution
+    assert plain.asr_small_signal is None
+    assert tuple(sol)[:10] == tuple(plain)[:10]  # dc results: exactly the same numbers
+    assert np.array_equal(prob.phi.x.array, phi_plain)
+    assert sol.asr_small_signal == pytest.approx(sol.asr, rel=1e-8)
+    s = step.summary()
+    assert s["asr_small_signal_ohm_m2"] == sol.asr_small_signal
+    assert s["asr_small_signal_ohm_cm2"] == pytest.approx(1e4 * sol.asr_small_signal, rel=1e-15)
+    prob.close()
+
+
+@pytest.mark.fem
+def test_small_signal_tangent_follows_an_iterative_preset():
+    """A problem set up for CG + AMG solves its tangent with CG + AMG too (the preset's
+    ksp_/pc_/mg_ options), and still finds the film's dc ASR."""
+    from solver.fem.potential_forms import CURRENT_LINEAR_GAMG
+    from solver.fem.potential_tangent import tangent_options
+
+    opts = tangent_options(CURRENT_LINEAR_GAMG)
+    assert opts["pc_type"] == "gamg" and opts["mg_levels_pc_type"] == "jacobi"
+    maps = rough_map(12)
+    block = geometry.lithium_block_3d(COMM, (LX, LX), THICKNESS, THICKNESS / 6, (12, 12), 1.3)
+    prob = CurrentProblem(block, FilmInterface(1.1e7, FilmParams(1e-4)), prefix="ss_gamg_",
+                          petsc_options=CURRENT_LINEAR_GAMG)
+    step = current.solve_step(prob, maps, 0, current_density=10.0)
+    assert prob._small_signal._problems["current"].solver.getPC().getType() == "gamg"
+    assert step.solution.asr_small_signal == pytest.approx(step.solution.asr, rel=1e-8)
+    prob.close()
+
+
+def _flat_se(prefix: str, kin: Kinetics, kappa: float = 0.1) -> CurrentProblem:
+    """An SE block in full, uniform contact (contact fraction 1 on every facet)."""
+    block = geometry.lithium_block_2d(COMM, LX, THICKNESS, THICKNESS / 10, 8, 1.2)
+    prob = CurrentProblem(block, KineticInterface(kappa, kin), prefix=prefix)
+    prob.set_face_values(lambda x, y: np.ones_like(x))
+    return prob
+
+
+@pytest.mark.fem
+def test_small_signal_asr_of_butler_volmer_matches_the_1d_series_model():
+    """Flat full contact: ΔV(J) = η(J) + J·L/κ exactly on P1, so dΔV/dJ = L/κ + dη/dJ with
+    dη/dJ = 1/(i₀ f (α_a e^{α_a f η} + α_c e^{−α_c f η})) at the operating η, and the
+    small-signal ASR (bulk L/κ removed) is dη/dJ, to 1e-6, galvanostatic and potentiostatic,
+    anodic and cathodic. At small J it is R_ct = RT/(F i₀ (α_a+α_c)); at large J below the dc
+    ASR."""
+    from solver.physics.electrochemistry import FARADAY, GAS_CONSTANT
+
+    i0, aa, ac, kappa = 10.0, 0.3, 0.7, 0.1
+    kin = Kinetics(i0, aa, ac)
+    f = FARADAY / (GAS_CONSTANT * kin.T)
+    prob = _flat_se("ss_bv_flat_", kin, kappa)
+    bulk = THICKNESS / kappa
+    for J in (1e-3, 10.0, 300.0, -30.0):
+        eta = kin.overpotential(J)
+        deta_dj = 1.0 / (i0 * f * (aa * math.exp(aa * f * eta) + ac * math.exp(-ac * f * eta)))
+        gal = prob.solve(current_density=J, small_signal=True)
+        assert gal.asr_small_signal == pytest.approx(deta_dj, rel=1e-6), J
+        assert gal.asr_small_signal + gal.bulk_asr == pytest.approx(bulk + deta_dj, rel=1e-6)
+        pot = prob.solve(voltage=gal.delta_v, small_signal=True)
+        assert pot.current_density == pytest.approx(J, rel=1e-8)
+        assert pot.asr_small_signal == pytest.approx(deta_dj, rel=1e-6), J
+    small = prob.solve(current_density=1e-3, small_signal=True)
+    assert small.asr_small_signal == pytest.approx(kin.R_ct, rel=1e-4)
+    high = prob.solve(current_density=300.0, small_signal=True)
+    assert high.asr_small_signal < 0.5 * high.asr
+    prob.close()
+
+
+@pytest.mark.fem
+def test_small_signal_asr_with_a_nucleation_dead_band():
+    """Cu|SE kinetics (dead band η_n, smoothed): the small-signal ASR of a flat full contact is
+    dη/dj of the smoothed law (Kinetics.differential_resistance, itself Taylor-tested), far
+    below the dc ASR, which carries η_n/J."""
+    kin = Kinetics(10.0, 0.5, 0.5, eta_nucleation=0.01, smoothing=1e-3)
+    prob = _flat_se("ss_bv_band_", kin)
+    sol = prob.solve(current_density=-10.0, small_signal=True)
+    assert sol.asr_small_signal == pytest.approx(kin.differential_resistance(-10.0), rel=1e-6)
+    assert sol.asr == pytest.approx(kin.overpotential(-10.0) / -10.0, rel=1e-6)
+    assert sol.asr_small_signal < sol.asr - 0.009 / 10.0
+    pot = prob.solve(voltage=sol.delta_v, small_signal=True)
+    assert pot.asr_small_signal == pytest.approx(sol.asr_small_signal, rel=1e-6)
+    prob.close()
+
+
+@pytest.mark.fem
+def test_cu_se_plates_onto_the_collector():
+    """An anode-less case (copper pressed on the SE) drives a cathodic current: lithium plates
+    onto the copper. The step records J < 0, ΔV < 0 and η < 0 (φ_SE > 0 at the face), the ASRs
+    and the current map > 0 in the drive direction; with α_a ≠ α_c plating and stripping of
+    the same magnitude differ (the cathodic branch is used)."""
+    from types import SimpleNamespace
+
+    from solver.case import config
+
+    case = config.from_dict({
+        "lithium": {"material": "copper", "creep": False, "yield_stress": 1e8},
+        "press": {"hold_times": [0.0, 0.0, 0.0]},
+        "mesh": {"thickness": THICKNESS},
+        "current": {"interface": "cu_se", "alpha_a": 0.3, "alpha_c": 0.7,
+                    "nucleation_overpotential": 0.0}})
+    assert current.signed_drive(case) == {"current_density": -10.0}
+    notes = current.stage_notes(case)
+    assert notes["drive_sign"] == -1.0 and notes["current_direction"].startswith("plating")
+    assert any("solid electrolyte is rigid" in a for a in notes["assumptions"])
+    maps = rough_map(32, dim=2)
+    li = geometry.lithium_block_2d(COMM, LX, THICKNESS, THICKNESS / 10, 32, 1.2)
+    prob = current.build_current_problem(case, SimpleNamespace(block=li), COMM)
+    assert isinstance(prob.model, KineticInterface)
+    current.set_contact_map(prob, maps, 0)
+    plain = prob.solve(**current.signed_drive(case))  # without the small-signal solve
+    phi_plain = prob.phi.x.array.copy()
+    step = current.solve_step(prob, maps, 0, **current.signed_drive(case))
+    assert tuple(step.solution)[:10] == tuple(plain)[:10]  # dc results: bit-identical
+    assert np.array_equal(prob.phi.x.array, phi_plain)
+    s = step.summary()
+    assert s["current_density_A_per_m2"] == pytest.approx(-10.0)
+    assert s["delta_v_V"] < 0 and s["interface_current_density_A_per_m2"] < 0
+    face = prob.face_points(np.array([0.0]))
+    assert prob.eval_potential(face)[0] > 0  # η = φ_Cu − φ_SE < 0: cathodic
+    assert s["asr_ohm_m2"] > 0 and s["asr_small_signal_ohm_m2"] > 0
+    assert step.metrics.j_mean == pytest.approx(10.0, rel=5e-3)
+    stripping = current.solve_step(prob, maps, 0, current_density=10.0)
+    assert abs(stripping.solution.asr / step.solution.asr - 1) > 0.05
+    prob.close()

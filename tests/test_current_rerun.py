@@ -136,6 +136,55 @@ def test_rerun_with_another_film_resistance(pressed, tmp_path):
         assert b["j_max_over_mean"] == pytest.approx(a["j_max_over_mean"], rel=1e-6)
 
 
+def test_small_signal_asr_in_every_step_and_log_line(pressed, tmp_path, capsys):
+    """Issue 16 item 4: every current step of results.json carries the small-signal ASR beside
+    the dc one (Ω·m² and Ω·cm²); for the Li|Cu film (linear) it equals the dc ASR to 1e-8. The
+    current section states the direction of the current and the rigid counter-body; `lamina
+    current` prints both ASRs in its step lines."""
+    case, run = pressed
+    res = json.loads((run / "results.json").read_text())["output"]["current"]
+    assert res["current_direction"].startswith("electronic") and res["drive_sign"] == 1.0
+    assert len(res["assumptions"]) >= 1 and "rigid" in res["assumptions"][0]
+    assert "signed" in res["sign_convention"]
+    steps = res["steps"]
+    assert res["curve"]["asr_small_signal_ohm_cm2"] == [r["asr_small_signal_ohm_cm2"]
+                                                        for r in steps]
+    for r in steps:
+        assert r["asr_small_signal_ohm_m2"] == pytest.approx(r["asr_ohm_m2"], rel=1e-8, abs=0)
+        assert r["asr_small_signal_ohm_cm2"] == pytest.approx(1e4 * r["asr_small_signal_ohm_m2"],
+                                                              rel=1e-14)
+    capsys.readouterr()
+    out = tmp_path / "cur"
+    assert main(["current", str(case), "--maps", str(run), "--out", str(out)]) == 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("lamina: step")]
+    assert len(lines) == len(steps)
+    assert all("small-signal ASR = " in ln and " Ohm cm^2" in ln for ln in lines), lines
+
+
+def test_anode_less_current_plates_onto_the_collector(pressed, tmp_path):
+    """Issue 16 item 5: a Cu|SE case (copper body) on saved maps drives a cathodic current —
+    lithium plates onto the copper. results.json says so (direction, drive sign, the rigid SE),
+    the step records are negative (J, ΔV, anodic-positive), the ASRs positive, and the
+    small-signal ASR is below the dc one (the dc ASR carries the nucleation overpotential)."""
+    case, run = pressed
+    cu = tmp_path / "case.toml"
+    cu.write_text(SMALL.replace("[lithium]\n", '[lithium]\nmaterial = "copper"\n')
+                  + '[current]\ninterface = "cu_se"\n')
+    out = tmp_path / "cu"
+    assert main(["current", str(cu), "--maps", str(run), "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())["output"]
+    assert res["press"]["press_input_differs"] == ["lithium"]
+    cur = res["current"]
+    assert cur["interface"] == "cu_se" and cur["drive_sign"] == -1.0
+    assert cur["current_direction"].startswith("plating") and "cathodic" in cur["current_direction"]
+    assert any(a.startswith("The solid electrolyte is rigid") for a in cur["assumptions"])
+    for r in cur["steps"]:
+        assert r["current_density_A_per_m2"] == pytest.approx(-10.0, rel=1e-12)
+        assert r["delta_v_V"] < 0 and r["interface_current_density_A_per_m2"] < 0
+        assert 0 < r["asr_small_signal_ohm_m2"] < r["asr_ohm_m2"]
+        assert r["j_mean_A_per_m2"] == pytest.approx(10.0, rel=1e-6)
+
+
 @pytest.mark.mpi
 def test_rerun_on_two_ranks(pressed, tmp_path):
     case, run = pressed

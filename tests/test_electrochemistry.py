@@ -62,3 +62,55 @@ def test_film_conductance_derivatives_taylor():
     assert abs(s - 2) < 0.1
     dp, dg = EC.film_conductance_derivatives([1e6, 0.0], [-1.0, 1e-9], p)
     assert dg[0] == 0.0 and dp[1] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Small-signal resistance and the direction of the current (solver.physics.interface)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("eta_n", [0.0, 0.02])
+@pytest.mark.parametrize("eta", [-0.1, -0.021, -0.005, 0.004, 0.019, 0.08])
+def test_kinetics_slope_taylor(eta_n, eta):
+    """``Kinetics.slope`` (di/dη, dead band included) passes the Taylor test."""
+    from solver.physics.interface import Kinetics
+
+    k = Kinetics(5.0, 0.3, 0.7, T=310.0, eta_nucleation=eta_n, smoothing=2e-3)
+    s = _taylor_slope_1d(lambda e: float(k.current(e)), lambda e: float(k.slope(e)), eta, 2e-3)
+    assert abs(s - 2) < 0.1
+
+
+def test_differential_resistance_is_the_analytic_slope_of_butler_volmer():
+    """dη/dj of j = i₀[exp(α_a f η) − exp(−α_c f η)] at η(j), by hand; → R_ct as j → 0;
+    below η/j for α_a = α_c at every j and for α_a ≠ α_c at large |j| — but above it at a
+    moderate anodic j when α_a < α_c (the cathodic exponential still bends the curve)."""
+    from solver.physics.interface import Kinetics
+
+    T, i0, aa, ac = 298.15, 10.0, 0.3, 0.7
+    f = EC.FARADAY / (EC.GAS_CONSTANT * T)
+    k = Kinetics(i0, aa, ac, T)
+    for j in (-300.0, -10.0, -1e-3, 1e-3, 10.0, 300.0):
+        eta = k.overpotential(j)
+        by_hand = 1.0 / (i0 * f * (aa * math.exp(aa * f * eta) + ac * math.exp(-ac * f * eta)))
+        assert_allclose(k.differential_resistance(j), by_hand, rtol=1e-12)
+    assert_allclose(k.differential_resistance(1e-9), k.R_ct, rtol=1e-8)
+    assert k.differential_resistance(300.0) < k.overpotential(300.0) / 300.0
+    assert k.differential_resistance(-300.0) < k.overpotential(-300.0) / -300.0
+    assert k.differential_resistance(10.0) > k.overpotential(10.0) / 10.0  # asymmetric α
+    sym = Kinetics(i0, 0.5, 0.5, T)
+    for j in (-50.0, -1.0, 0.1, 5.0, 80.0):
+        assert sym.differential_resistance(j) < sym.overpotential(j) / j
+
+
+def test_current_direction_and_drive_sign():
+    """Cu|SE plates lithium onto the collector: a cathodic (negative) drive in the laws'
+    anodic-positive convention; Li|SE strips, Li|Cu sends electrons Li → Cu (positive)."""
+    from solver.physics.interface import CURRENT_DIRECTION, drive_sign
+
+    assert drive_sign("cu_se") == -1.0
+    assert drive_sign("li_se") == 1.0 and drive_sign("li_cu") == 1.0
+    assert CURRENT_DIRECTION["cu_se"].startswith("plating") and "cathodic" in \
+        CURRENT_DIRECTION["cu_se"]
+    assert CURRENT_DIRECTION["li_se"].startswith("stripping")
+    with pytest.raises(InputError, match="interface='na_se': allowed li_cu, li_se, cu_se"):
+        drive_sign("na_se")

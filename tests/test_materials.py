@@ -176,3 +176,20 @@ def test_other_materials():
         m = load_material(name)
         assert (m["ionic_conductivity_min_S_per_m"] <= m["ionic_conductivity_S_per_m"]
                 <= m["ionic_conductivity_max_S_per_m"])
+
+
+def test_copper_mechanical_values_name_their_sources():
+    """The copper body of an anode-less case (E, ν, yield range) carries citations: each value's
+    provenance names its source and year, the file's citation lists the sources, and the DOI is
+    set (issue 16 item 5)."""
+    import re
+
+    cu = material("copper")
+    assert cu.doi == "10.1063/1.3253150"
+    for source in ("Ledbetter", "Naimon", "ASM Handbook", "Zhu", "RSC Adv."):
+        assert source in cu.citation, source
+    for key, source in (("youngs_modulus_Pa", "Ledbetter"), ("poisson_ratio", "Ledbetter"),
+                        ("yield_stress_min_Pa", "ASM Handbook"),
+                        ("yield_stress_max_Pa", "ASM Handbook")):
+        prov = cu.provenance[key]
+        assert source in prov and re.search(r"\b(19|20)\d\d\b", prov), (key, prov)

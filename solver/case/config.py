@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from solver.case.fields import FieldError
+from solver.case.materials import list_materials, material
 from solver.case.schema import (
     MEASURED_FIELDS,
     Case,
@@ -51,8 +52,8 @@ from solver.surface import formats
 
 __all__ = [
     "Case", "CurrentConfig", "LithiumConfig", "MeshConfig", "OutputConfig", "PressConfig",
-    "StatisticsConfig", "SurfaceConfig", "default_case", "from_dict", "input_echo", "load",
-    "replace", "to_dict", "to_toml",
+    "StatisticsConfig", "SurfaceConfig", "check_body", "default_case", "from_dict", "input_echo",
+    "load", "replace", "to_dict", "to_toml",
 ]
 
 # ----------------------------------------------------------------------------------------------
@@ -168,12 +169,62 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _body_kind(name: str) -> str:
+    """The ``kind`` of the material file ``name`` (``lithium``, ``collector``, ``electrolyte``);
+    InputError naming ``lithium.material`` for an unknown name."""
+    try:
+        return material(name).kind
+    except InputError as e:
+        if str(e).startswith("material = "):
+            raise InputError(f"lithium.{e}") from None
+        raise
+
+
+def check_body(case: Case) -> Case:
+    """The pressed body must match ``current.interface``; returns ``case``.
+
+    The press stage deforms the body that ``lithium.material`` names against the rigid
+    counter-surface. Li|Cu and Li|SE press lithium. An anode-less Cu|SE cell has no lithium
+    body: the copper collector is pressed on the (rigid) solid electrolyte, and lithium plates
+    onto it. lamina supports that body through the same section: ``lithium.material`` naming a
+    *collector* material file (``copper``); its E and ν come from the file, the yield stress
+    must be given (the file holds only its range by temper), and it does not creep. So
+    ``cu_se`` with a lithium body is refused here, and so is a collector body with a lithium
+    interface (electrolyte files are left to the law's own checks).
+
+    Raises:
+        InputError: one line naming the field, its value and what is allowed.
+    """
+    iface, li = case.current.interface, case.lithium
+    kind = _body_kind(li.material)
+    if iface == "cu_se" and kind != "collector":
+        allowed = " or ".join(repr(m) for m in list_materials() if _body_kind(m) == "collector")
+        raise InputError(
+            f"current.interface = 'cu_se': an anode-less cell presses the copper collector on "
+            f"the SE, but lithium.material = '{li.material}' is a {kind} body; allowed: "
+            f"lithium.material = {allowed} (with lithium.creep = false and "
+            "lithium.yield_stress set), or current.interface = 'li_se' for a lithium body")
+    if kind == "collector":
+        if iface != "cu_se":
+            raise InputError(f"current.interface = '{iface}': needs a lithium body, but "
+                             f"lithium.material = '{li.material}' is a collector; allowed: "
+                             "current.interface = 'cu_se' for a collector body")
+        if li.creep:
+            raise InputError(f"lithium.creep = true: the collector body '{li.material}' has no "
+                             "creep law; allowed: false (and press.hold_times all 0)")
+        if li.plasticity and li.yield_stress is None:
+            raise InputError(f"lithium.yield_stress = (not set): required for the collector "
+                             f"body '{li.material}' (Pa; its file gives only the range by "
+                             "temper), or lithium.plasticity = false")
+    return case
+
+
 def from_dict(data: dict, *, base_dir: str | Path | None = None) -> Case:
-    """Build a validated :class:`Case` from a dict as TOML gives it.
+    """Build a validated :class:`Case` from a dict as TOML gives it (with :func:`check_body`).
 
     Relative paths (``surface.file``) are resolved against ``base_dir``.
     """
-    case = _build(Case, data, "")
+    case = check_body(_build(Case, data, ""))
     if case.surface.file is not None and base_dir is not None:
         p = Path(case.surface.file)
         if not p.is_absolute():
@@ -219,7 +270,7 @@ def replace(case: Case, **changes) -> Case:
             data.setdefault(section, {}).update(value)
         else:
             data[section] = value
-    return _build(Case, data, "")
+    return check_body(_build(Case, data, ""))
 
 
 def to_dict(obj) -> dict:

@@ -160,7 +160,9 @@ class LithiumConfig:
     """
 
     material: str = param("lithium_masias2019", unit="-",
-                          doc="material data file (solver/case/materials/<name>.toml)")
+                          doc="material data file (solver/case/materials/<name>.toml) of the "
+                          "pressed body: lithium, or for current.interface = 'cu_se' the copper "
+                          "collector ('copper', with creep = false and yield_stress set)")
     youngs_modulus: float | None = param(None, unit="Pa", doc="Young's modulus E", check=positive)
     poisson_ratio: float | None = param(None, unit="1", doc="Poisson ratio",
                                         check=in_range(-1.0, 0.5, lo_open=True, hi_open=True))
@@ -222,8 +224,13 @@ class PressConfig:
         "for each target pressure (robust with perfectly plastic lithium); traction: a uniform "
         "pressure on the top face")
     contact_solver: Literal["vi", "active_set"] = param(
-        "vi", unit="-", doc="vi: PETSc's reduced-space VI Newton (vinewtonrsls); active_set: "
-        "semismooth active-set Newton on a fixed sparsity pattern (one MUMPS analysis per run)")
+        "active_set", unit="-", doc="active_set: semismooth active-set Newton on a fixed sparsity "
+        "pattern (one MUMPS analysis per run; under platen control the platen is one more "
+        "unknown); vi: PETSc's reduced-space VI Newton (vinewtonrsls), kept for comparison")
+    linear_solver: Literal["auto", "direct", "iterative"] = param(
+        "auto", unit="-", doc="linear solver of each Newton step: direct (LU, MUMPS), iterative "
+        "(CG + algebraic multigrid, for 3D blocks too large for LU) or auto (iterative for 3D "
+        "blocks above 200 000 displacement dofs)")
     release: bool = param(True, unit="-", doc="unload after the last hold")
     release_pressure: float = param(
         1e3, unit="Pa", doc="residual mean pressure at the end of the release (> 0 keeps the "
@@ -258,12 +265,15 @@ class CurrentConfig:
 
     interface: Literal["li_cu", "li_se", "cu_se"] = param(
         "li_cu", unit="-", doc="li_cu: electronic, film on the contact spots; li_se: ionic, "
-        "Butler-Volmer on the spots; cu_se: anode-less plating with a nucleation overpotential")
+        "Butler-Volmer on the spots, stripping the lithium; cu_se: anode-less, the copper "
+        "collector (lithium.material = 'copper') pressed on the rigid SE, lithium plating onto "
+        "it (cathodic) with a nucleation overpotential")
     drive: Literal["current", "voltage"] = param("current", unit="-",
                                                  doc="galvanostatic or potentiostatic")
-    current_density: float = param(10.0, unit="A/m^2", doc="applied mean current density "
-                                   "(10 A/m^2 = 1 mA/cm^2)", check=positive)
-    voltage: float = param(0.01, unit="V", doc="applied voltage (drive = 'voltage')",
+    current_density: float = param(10.0, unit="A/m^2", doc="applied mean current density, a "
+                                   "magnitude: its direction is the interface's (10 A/m^2 = "
+                                   "1 mA/cm^2)", check=positive)
+    voltage: float = param(0.01, unit="V", doc="applied voltage magnitude (drive = 'voltage')",
                            check=positive)
     critical_current_density: float = param(
         20.0, unit="A/m^2", doc="local current density above which an area counts as "

@@ -24,7 +24,7 @@ from solver.errors import (EXIT_CHECKPOINTED, EXIT_FAILED, EXIT_INPUT, EXIT_OK, 
 from solver.fem.backend import comm_world, mpi
 from solver.output.provenance import versions
 from solver.run import stop as checkpoint
-from solver.run.pipeline import run_case
+from solver.run.pipeline import asr_text, run_case
 from solver.run.rerun import run_current_from_maps
 from solver.simulation.surface import build_heights
 
@@ -124,10 +124,10 @@ def cmd_current(args, comm) -> int:
                                     overwrite=args.overwrite)
     # per-step lines are progress, like `lamina run`'s: the logger (stderr, rank 0)
     for r in results["output"]["current"]["steps"]:
-        asr = r.get("asr_ohm_cm2")
-        log.info("step %3d %-7s p = %9.4g MPa  %s", r["step"], r["phase"],
-                 r["mean_pressure"] / 1e6, "no contact" if asr is None else
-                 f"ASR = {asr:.6g} Ohm cm^2  j_max/j_mean = {r['j_max_over_mean']:.4g}")
+        hot = "" if r.get("asr_ohm_cm2") is None else \
+            f"  j_max/j_mean = {r['j_max_over_mean']:.4g}"
+        log.info("step %3d %-7s p = %9.4g MPa  %s%s", r["step"], r["phase"],
+                 r["mean_pressure"] / 1e6, asr_text(r), hot)
     log.info("done: %s (stages %s)", args.out,
              ", ".join(results["output"].get("stages_completed", ["current"])))
     return EXIT_OK

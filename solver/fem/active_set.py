@@ -37,6 +37,34 @@ from solver.fem.petsc import apply as apply_options
 
 #: Halvings of a Newton step before it is taken as it is.
 MAX_BACKTRACKS = 8
+#: PETSc log event around one active-set Newton solve (the counterpart of ``SNESSolve``).
+LOG_EVENT = "LaminaASNewton"
+
+
+def rigid_body_modes(V):
+    """The rigid-body modes of a vector space as an orthonormal PETSc near-nullspace (for GAMG):
+    translations and rotations about the origin, 3 in 2D and 6 in 3D (collective)."""
+    from petsc4py import PETSc
+
+    bs = V.dofmap.index_map_bs
+    n = V.dofmap.index_map.size_local
+    x = V.tabulate_dof_coordinates()[:n]
+    modes = []
+    for i in range(bs):
+        m = np.zeros((n, bs))
+        m[:, i] = 1.0
+        modes.append(m)
+    for i, j in ((0, 1), (1, 2), (2, 0))[: 1 if bs == 2 else 3]:
+        m = np.zeros((n, bs))
+        m[:, i], m[:, j] = -x[:, j], x[:, i]
+        modes.append(m)
+    vecs = [PETSc.Vec().createWithArray(m.ravel(), bsize=bs, comm=V.mesh.comm) for m in modes]
+    for k, v in enumerate(vecs):  # Gram–Schmidt (twice is enough)
+        for _ in range(2):
+            for w in vecs[:k]:
+                v.axpy(-w.dot(v), w)
+        v.normalize()
+    return PETSc.NullSpace().create(vectors=vecs, comm=V.mesh.comm)
 
 
 class ActiveSetNewton:
@@ -77,6 +105,12 @@ class ActiveSetNewton:
         self.iterations = 0
         self.linear_iterations = 0
         self.stiffness = float("nan")
+        #: linear solves and Krylov iterations over the solver's life (LU: 1 per solve)
+        self.totals = {"solves": 0, "krylov": 0}
+        self._event = PETSc.Log.Event(LOG_EVENT)
+        if self.ksp.getPC().getType() == "gamg":
+            # the full matrix keeps its block size; GAMG also needs the rigid-body modes
+            cp.problem.A.setNearNullSpace(rigid_body_modes(cp.V))
 
     # -- residual and merit ---------------------------------------------------------------------
     def _sum(self, value: float) -> float:
@@ -128,15 +162,25 @@ class ActiveSetNewton:
         rows = np.concatenate([self._rows[active], self._top_rows])
         A.zeroRowsColumns(rows, diag=1.0, x=self.trial, b=self.rhs)
         self.ksp.setOperators(A)
-        self.ksp.solve(self.rhs, self.du)
-        self.linear_iterations += max(1, self.ksp.getIterationNumber())
+        self._linear_solve(self.rhs, self.du)
         if not bordered:
             return 0.0, 0.0
-        self.ksp.solve(self.rhs2, self.du2)
-        self.linear_iterations += max(1, self.ksp.getIterationNumber())
+        self._linear_solve(self.rhs2, self.du2)
         d1, d2 = v.dot(self.du), v.dot(self.du2)
         v.destroy()
         return d1, d2
+
+    def _linear_solve(self, b, x) -> None:
+        """``K x = b``; a Krylov solve that did not converge raises (the step is cut back)."""
+        self.ksp.solve(b, x)
+        self.linear_iterations += max(1, self.ksp.getIterationNumber())
+        self.totals["solves"] += 1
+        self.totals["krylov"] += self.ksp.getIterationNumber()
+        reason = self.ksp.getConvergedReason()
+        if reason < 0:
+            raise SolveError(f"contact active-set Newton ({self.cp.prefix}): linear solve "
+                             f"diverged (KSP reason {reason}) after "
+                             f"{self.ksp.getIterationNumber()} iterations")
 
     # -- Newton ---------------------------------------------------------------------------------
     def solve(self, pressure: float, dt: float) -> tuple[int, int, int]:
@@ -159,6 +203,13 @@ class ActiveSetNewton:
         return self._run(pressure, dt, (float(target), float(tol)))
 
     def _run(self, pressure: float, dt: float, force) -> tuple[int, int, int]:
+        self._event.begin()
+        try:
+            return self._newton(pressure, dt, force)
+        finally:
+            self._event.end()
+
+    def _newton(self, pressure: float, dt: float, force) -> tuple[int, int, int]:
         dolfinx = import_dolfinx()
         from dolfinx.fem.petsc import assign
         from petsc4py import PETSc

@@ -5,28 +5,23 @@ rigid surface, and reads the contact state back; it never parses configurations,
 (:mod:`solver.simulation.loadstep`) or writes files.
 
 * Contact: the rigid surface ``h`` bounds the vertical displacement of the face nodes,
-  ``u_z ≥ h(x) − z_node`` (gap ``g = z_node + u_z − h(x) ≥ 0``), and the variational inequality is
-  solved by PETSc's reduced-space semismooth Newton (SNES ``vinewtonrsls``) with variable bounds
-  (``−∞``/``+∞`` on every other dof). Frictionless: only the vertical dofs of the face are
-  bounded, tangential ones are free. Small displacements: ``h`` is taken at the reference
-  position of the node.
+  ``u_z ≥ h(x) − z_node`` (gap ``g = z_node + u_z − h(x) ≥ 0``), frictionless (only the face's
+  vertical dofs are bounded), small displacements (``h`` at the node's reference position).
+  Solved by the active-set Newton of :mod:`solver.fem.active_set` on a fixed sparsity pattern
+  (default), or by PETSc's reduced-space semismooth Newton (SNES ``vinewtonrsls``, variable
+  bounds, ``contact_solver="vi"``); each Newton step by LU (MUMPS) or, for large 3D blocks,
+  CG + GAMG (``linear_solver``).
 * Load (``control``): ``"platen"``, a rigid platen on the top face (``u_z = −w`` there) whose
-  displacement ``w`` is found so that the contact force equals ``p̄ A₀`` (an outer secant
-  iteration on ``w`` around displacement-controlled solves,
+  displacement ``w`` is found so that the contact force equals ``p̄ A₀`` (one more unknown of the
+  active-set Newton, eliminated by bordering; with ``vi`` an outer secant iteration on ``w``,
   :func:`solver.simulation.loadstep.solve_load_step`); or ``"traction"``, a uniform pressure
-  ``p̄`` on the top face (traction ``−p̄ e_z``). The platen is what the press does and what keeps
-  Newton well posed with perfectly plastic lithium: under a prescribed traction an iterate whose
-  contact spots cannot yet carry the load has no bounded solution (residuals of 1e19 were seen),
-  under a prescribed displacement every iterate has one. For the blocks used here (thickness
-  several surface wavelengths, or ≥ 20 contact radii), this equals a rigid platen carrying the
-  same mean pressure: the non-uniform part of the field set up by the surface decays away from
-  the face (periodic: as ``exp(−2π z/λ)``, ≈ 1e−8 at ``z = 3λ``; single contact: Saint-Venant),
-  so the top sees a uniform stress either way. For rough surfaces the same holds when the
-  thickness is a few times the longest surface wavelength (long cutoff); for a thin layer the two
-  loadings differ. Pressure control keeps the load as data instead of one extra unknown coupled
-  to every top dof, which would make a dense row and column that hurt the partition and AMG. The
-  benchmarks against elastic half-space solutions use the traction; the press cycle of a case the
-  platen.
+  ``p̄`` on the top face. The platen is what the press does and what keeps Newton well posed
+  with perfectly plastic lithium: under a prescribed traction an iterate whose contact spots
+  cannot yet carry the load has no bounded solution (residuals of 1e19 were seen). For the
+  blocks used here (thickness several surface wavelengths, or ≥ 20 contact radii) this equals a
+  rigid platen carrying the same mean pressure: the non-uniform part of the field decays away
+  from the face (periodic: as ``exp(−2π z/λ)``; single contact: Saint-Venant). The benchmarks
+  against elastic half-space solutions use the traction; the press cycle of a case the platen.
 * Lateral faces are symmetry planes (``u_n = 0``): exact for mirror-symmetric surfaces (the
   benchmarks) and a confined-die approximation of periodicity for general height maps.
   The axisymmetric axis has ``u_r = 0``.
@@ -58,7 +53,8 @@ from solver.fem.active_set import ActiveSetNewton
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.face_pressure import FacePressure
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
-from solver.fem.petsc import CONTACT_VI, PROFILE_ORDERING, destroy_problem
+from solver.fem.petsc import (CONTACT_AS_GAMG, CONTACT_VI, CONTACT_VI_GAMG, ITERATIVE_DOFS_3D,
+                              PROFILE_ORDERING, destroy_problem)
 from solver.fem.petsc import apply as apply_options
 from solver.physics import laws
 from solver.surface.heightmap import HeightMap
@@ -66,6 +62,9 @@ from solver.surface.heightmap import HeightMap
 CONTROLS = ("traction", "platen")
 #: ``vi``: PETSc's ``vinewtonrsls``; ``active_set``: :mod:`solver.fem.active_set`.
 CONTACT_SOLVERS = ("vi", "active_set")
+#: ``direct``: LU (MUMPS); ``iterative``: CG + GAMG; ``auto``: iterative for 3D blocks above
+#: :data:`solver.fem.petsc.ITERATIVE_DOFS_3D` dofs, else direct.
+LINEAR_SOLVERS = ("auto", "direct", "iterative")
 
 #: Changes to :data:`solver.fem.petsc.CONTACT_VI` when the material is inelastic and no options are
 #: given: the residual is no longer piecewise linear, and full Newton steps from a far iterate
@@ -110,7 +109,7 @@ class LoadState:
 
 
 class ContactProblem:
-    """A block pressed onto a rigid surface: forms, unknown, state, bounds, SNES VI solver.
+    """A block pressed onto a rigid surface: forms, unknown, state, bounds, contact solver.
 
     Args:
         block: the meshed block (:mod:`solver.fem.mesh`).
@@ -135,6 +134,10 @@ class ContactProblem:
             its displacement found for the target mean pressure); see the module docstring.
         force_rtol: platen control: the contact force must match ``p̄ A₀`` to this tolerance
             relative to the largest mean pressure so far times ``A₀``.
+        contact_solver: ``"active_set"`` (:mod:`solver.fem.active_set`, the default) or
+            ``"vi"`` (PETSc's ``vinewtonrsls``, kept for comparison).
+        linear_solver: ``"auto"``, ``"direct"`` or ``"iterative"`` (:data:`LINEAR_SOLVERS`);
+            ignored when ``petsc_options`` are given.
 
     Attributes:
         V, u: the displacement space and unknown.
@@ -154,7 +157,8 @@ class ContactProblem:
                  prefix: str = "lamina_contact_", petsc_options: dict | None = None,
                  degree: int = 1, force_tol: float = 1e-8,
                  quadrature_degree: int | None = None, control: str = "traction",
-                 force_rtol: float = 1e-8, contact_solver: str = "vi"):
+                 force_rtol: float = 1e-8, contact_solver: str = "active_set",
+                 linear_solver: str = "auto"):
         dolfinx = import_dolfinx()
         from petsc4py import PETSc
 
@@ -165,8 +169,12 @@ class ContactProblem:
         if contact_solver not in CONTACT_SOLVERS:
             raise InputError(f"contact_solver={contact_solver!r}: allowed "
                              f"{', '.join(CONTACT_SOLVERS)}")
+        if linear_solver not in LINEAR_SOLVERS:
+            raise InputError(f"linear_solver={linear_solver!r}: allowed "
+                             f"{', '.join(LINEAR_SOLVERS)}")
         self.control = control
         self.contact_solver = contact_solver
+        self.linear_solver = linear_solver
         self.force_rtol = float(force_rtol)
         self.load = LoadState()
         if not isinstance(surface, HeightMap):
@@ -305,6 +313,12 @@ class ContactProblem:
             if self.law is not None:
                 options.update(PLATEN_INELASTIC_OVERRIDES if self.control == "platen"
                                else INELASTIC_OVERRIDES)
+            if self.iterative:
+                options = {k: v for k, v in options.items()
+                           if not k.startswith(("ksp_", "pc_", "mat_"))}
+                options.update(CONTACT_AS_GAMG if self.contact_solver == "active_set"
+                               else {k: v for k, v in CONTACT_VI_GAMG.items()
+                                     if k.startswith(("ksp_", "pc_", "mat_"))})
         else:
             options = dict(petsc_options)
         options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
@@ -331,6 +345,14 @@ class ContactProblem:
             loc.array[self.face_dofs] = self.lower
         self.snes.setVariableBounds(self._xl, self._xu)
         return options
+
+    @property
+    def iterative(self) -> bool:
+        """Whether the Newton steps are solved by CG + GAMG (see :data:`LINEAR_SOLVERS`)."""
+        if self.linear_solver != "auto":
+            return self.linear_solver == "iterative"
+        ndofs = self.V.dofmap.index_map.size_global * self.V.dofmap.index_map_bs
+        return self.kind == "3d" and ndofs > ITERATIVE_DOFS_3D
 
     def _face_areas(self) -> None:
         """Nodal areas ``∫ φ_i ds`` of the face dofs, the face area (all ranks) and the

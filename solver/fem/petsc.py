@@ -70,6 +70,26 @@ CONTACT_VI_GAMG: dict[str, object] = {
     "mg_levels_ksp_max_it": 3,
 }
 
+#: The linear solver of the active-set Newton (:mod:`solver.fem.active_set`) on 3D blocks too
+#: large for LU: CG + smoothed-aggregation AMG on the *full* Jacobian (active and platen rows
+#: replaced by identity rows, the pattern kept), so GAMG keeps the block size and the rigid-body
+#: near-nullspace (set by the solver) and reuses its interpolation while the pattern holds.
+#: The relative tolerance is that of an inexact Newton far below the Newton tolerance's scale.
+CONTACT_AS_GAMG: dict[str, object] = {
+    **GAMG_CG,
+    "ksp_rtol": 1.0e-9,
+    "ksp_max_it": 1000,
+    "pc_gamg_threshold": 0.01,
+    "pc_gamg_reuse_interpolation": True,
+    "mg_levels_ksp_max_it": 3,
+}
+
+#: Displacement dofs (global) of a 3D block above which the active-set Newton solves with
+#: :data:`CONTACT_AS_GAMG` instead of LU (``press.linear_solver = "auto"``). MUMPS's factor of the
+#: 3D block grows as N^1.27 (1446 MB at 95 817 dofs, ≈ 23 GB at 954 k, METIS): at 2e5 dofs it is
+#: ≈ 3.5 GB, about what a laptop gives one case.
+ITERATIVE_DOFS_3D = 200_000
+
 #: Linear (unconstrained) elasticity with a direct solver, e.g. for a bonded reference solve.
 LINEAR_LU: dict[str, object] = {
     "ksp_type": "preonly",

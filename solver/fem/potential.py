@@ -19,7 +19,9 @@ energy-consistent voltage when the counter flux is uniform: ``I·ΔV = ∫ J φ`
 
 Area-specific resistance: ``ASR = ΔV/J − t/c`` (Ω·m²), the measured resistance per nominal area
 minus the bulk resistance of a perfect interface (``t`` the thickness between face and counter,
-``c`` = σ or κ); ``asr_cm2 = 1e4·ASR``.
+``c`` = σ or κ); ``asr_cm2 = 1e4·ASR``. With ``solve(..., small_signal=True)`` also the
+small-signal ASR ``dΔV/dJ − t/c`` at the operating point (one tangent solve with the Jacobian at
+the converged potential, :mod:`solver.fem.potential_tangent`); the dc numbers are unchanged.
 
 **Reference geometry.** The potential problem is solved on the undeformed block (the face flat at
 its reference height). The pressed face moves by ``u ≈`` a few rms heights, so the bulk term
@@ -47,6 +49,7 @@ from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.face_sampling import face_field
 from solver.fem.petsc import destroy_problem
 from solver.fem.potential_forms import formulation_of
+from solver.fem.potential_tangent import SmallSignal
 from solver.physics.interface import InterfaceLaw
 
 KINDS = ("plane_strain", "axisymmetric", "3d")
@@ -65,6 +68,10 @@ class CurrentSolution(NamedTuple):
         interface_current: ∫ j ds over the face (A), equal to ``current`` up to solver accuracy.
         iterations: Newton iterations (0 for the linear problem).
         reason: KSP/SNES converged reason (> 0).
+        asr_small_signal: small-signal ASR ``dΔV/dJ − t/c`` at this operating point (Ω·m²;
+            :mod:`solver.fem.potential_tangent`), what impedance spectroscopy measures at low
+            frequency; equal to ``asr`` for a linear interface. None unless asked for.
+        asr_small_signal_cm2: the same in Ω·cm².
     """
 
     current: float
@@ -77,6 +84,8 @@ class CurrentSolution(NamedTuple):
     interface_current: float
     iterations: int
     reason: int
+    asr_small_signal: float | None = None
+    asr_small_signal_cm2: float | None = None
 
 
 def _drive_of(current_density, voltage) -> tuple[str, float]:
@@ -151,6 +160,7 @@ class CurrentProblem:
         self._phi_counter_form = dolfinx.fem.form(self.phi * self.weight * self.ds_counter)
         self.petsc_options = petsc_options
         self._problems: dict[str, object] = {}
+        self._small_signal: SmallSignal | None = None
         self._tree = None
         self._map = None
         #: factor of the last :meth:`current_map` (exact interface current / grid integral)
@@ -184,9 +194,9 @@ class CurrentProblem:
         mesh = self.block.mesh
         self.flux = dolfinx.fem.Constant(mesh, PETSc.ScalarType(0.0))  # counter flux, A/m²
         self._bc_value = dolfinx.fem.Constant(mesh, PETSc.ScalarType(0.0))
-        counter_dofs = dolfinx.fem.locate_dofs_topological(self.V, mesh.topology.dim - 1,
-                                                           self.counter_facets)
-        self.bc = dolfinx.fem.dirichletbc(self._bc_value, counter_dofs, self.V)
+        self.counter_dofs = dolfinx.fem.locate_dofs_topological(self.V, mesh.topology.dim - 1,
+                                                                self.counter_facets)
+        self.bc = dolfinx.fem.dirichletbc(self._bc_value, self.counter_dofs, self.V)
 
     def close(self) -> None:
         """Destroy the PETSc objects of the cached problems now (collective; see
@@ -194,6 +204,8 @@ class CurrentProblem:
         for prob in self._problems.values():
             destroy_problem(prob)
         self._problems = {}
+        if self._small_signal is not None:
+            self._small_signal.close()
 
     # -- helpers ------------------------------------------------------------------------------
     def _integrate(self, form) -> float:
@@ -234,10 +246,11 @@ class CurrentProblem:
         return self._integrate(self._face_total_form)
 
     # -- solve --------------------------------------------------------------------------------
-    def solve(self, *, current_density: float | None = None,
-              voltage: float | None = None) -> CurrentSolution:
+    def solve(self, *, current_density: float | None = None, voltage: float | None = None,
+              small_signal: bool = False) -> CurrentSolution:
         """Solve with an applied mean current density J (A/m², over the nominal face) or an
-        applied voltage V (ΔV, V). Exactly one of the two.
+        applied voltage V (ΔV, V). Exactly one of the two. With ``small_signal`` also the
+        small-signal ASR at the solution (one more linear solve; the dc results are the same).
 
         Raises:
             InputError: neither or both given, or a non-finite/zero drive.
@@ -266,7 +279,25 @@ class CurrentProblem:
         J = I / self.face_area
         bulk = self.thickness / self.model.conductivity
         asr = dv / J - bulk
-        return CurrentSolution(I, J, dv, dv / I, asr, asr * 1e4, bulk, I_face, its, reason)
+        ss = self.small_signal_asr(mode) if small_signal else None
+        return CurrentSolution(I, J, dv, dv / I, asr, asr * 1e4, bulk, I_face, its, reason,
+                               ss, None if ss is None else ss * 1e4)
+
+    def small_signal_asr(self, mode: str) -> float:
+        """Small-signal ASR ``dΔV/dJ − t/c`` (Ω·m²) at the potential of the last solve, whose
+        drive mode (``"current"``/``"voltage"``) was ``mode``: one linear solve with the Jacobian
+        there (:class:`~solver.fem.potential_tangent.SmallSignal`). Collective.
+
+        Raises:
+            SolveError: the tangent solve did not converge.
+        """
+        if self._small_signal is None:
+            self._small_signal = SmallSignal(self, self._form)
+        r, reason = self._small_signal.resistance(self, mode)
+        if reason <= 0 or not math.isfinite(r):
+            raise SolveError(f"current ({self.prefix}): the small-signal (tangent) solve did not "
+                             f"converge (reason {reason})")
+        return r - self.thickness / self.model.conductivity
 
     # -- local current density ----------------------------------------------------------------
     def eval_potential(self, points: np.ndarray) -> np.ndarray:

@@ -52,9 +52,15 @@ class Formulation(Protocol):
 
     Attributes:
         current: UFL expression of the interface current density j (A/m², drive direction).
+        face_sign: ``s`` in the residual ``c ∇φ·∇v + s·j v (face) − s·q v (counter)`` with ``q``
+            the counter's flux: +1 when ``j`` leaves the body at the face (film), −1 when it
+            enters it there (kinetics).
+        jacobian: the bilinear form ``∂F/∂φ`` (trial, test) at the current ``p.phi``.
     """
 
     current: object
+    face_sign: float
+    jacobian: object
 
     def problem(self, p, mode: str):
         """A new PETSc problem of ``p`` for the drive mode ``"current"`` or ``"voltage"``."""
@@ -64,13 +70,16 @@ class Formulation(Protocol):
 
 
 class FilmFormulation:
-    """``j = G φ``: linear in φ, one direct solve per drive.
+    """``j = G φ``: linear in φ, one direct solve per drive (``face_sign`` +1: j leaves the
+    lithium at the face).
 
     Galvanostatic: φ = φ₀ + δ with the constant φ₀ = I/∫G (the answer for σ → ∞) and δ solved
     for. For lithium the constant mode is held only by the film (stiffness ∫G against σ/h for the
     rest, a condition number ≈ 1e9), and LU loses ≈ 1e-7 of the solution in it; solving for the
     small correction δ keeps ΔV to round-off.
     """
+
+    face_sign = 1.0
 
     def __init__(self, p):
         """Forms of ``p`` (a :class:`solver.fem.potential.CurrentProblem`)."""
@@ -87,6 +96,7 @@ class FilmFormulation:
         self._L = p.flux * v * w * ds_counter - p.face * self._phi0 * v * w * ds_face
         self._L0 = dolfinx.fem.Constant(mesh, PETSc.ScalarType(0.0)) * v * w * ds_counter
         self.current = p.face * p.phi  # current density Li → Cu
+        self.jacobian = self._a
 
     def problem(self, p, mode: str):
         dolfinx = import_dolfinx()
@@ -127,7 +137,10 @@ def ufl_current(kinetics: Kinetics, eta):
 
 
 class KineticFormulation:
-    """Butler–Volmer ``j = A·i_BV(0 − φ)``: nonlinear, Newton (SNES) from the 1D estimate."""
+    """Butler–Volmer ``j = A·i_BV(0 − φ)``: nonlinear, Newton (SNES) from the 1D estimate
+    (``face_sign`` −1: j enters the electrolyte at the face)."""
+
+    face_sign = -1.0
 
     def __init__(self, p):
         """Residual of ``p`` (a :class:`solver.fem.potential.CurrentProblem`)."""
@@ -137,6 +150,7 @@ class KineticFormulation:
         v = ufl.TestFunction(p.V)
         self._F = p.model.conductivity * ufl.inner(ufl.grad(p.phi), ufl.grad(v)) * p.weight * p.dx \
             - self.current * v * p.weight * p.ds_face
+        self.jacobian = ufl.derivative(self._F, p.phi, ufl.TrialFunction(p.V))
         self._atol0 = 0.0
 
     def problem(self, p, mode: str):

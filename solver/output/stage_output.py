@@ -192,12 +192,12 @@ def current_figures(rf, setup, steps, jm, peak, maps=None) -> dict:
         fig = plots.field_map_figure(jm[k] / 10.0, sizes, "current density", "mA/cm²",
                                      title=f"Current density, {step}")
     else:
-        applied = peak.get("current_density_A_per_m2")
+        applied = peak.get("current_density_A_per_m2")  # signed (Cu|SE: < 0); jm: drive direction
         fig = plots.profile_figure(
             np.arange(jm.shape[1]) * sizes[0] / jm.shape[1], jm[k][:, 0] / 10.0,
             "current density (mA/cm²)", f"Current density, {step}",
             in_contact=None if maps is None else np.asarray(maps.in_contact[k])[:, 0],
-            reference=None if applied is None else {"applied mean": applied / 10.0})
+            reference=None if applied is None else {"applied mean": abs(applied) / 10.0})
     rf.save_figure("current_map.png", fig)
     files = {"current_map_png": "current_map.png"}
     ok = [r for r in steps if r.get("asr_ohm_m2") is not None]

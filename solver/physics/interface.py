@@ -26,6 +26,13 @@ Pure physics on arrays (NumPy; no mesh, no DOLFINx). The potential problem
 Sign of the potential drop (:attr:`InterfaceLaw.drop_sign`): ``ΔV`` is taken in the direction of
 the current — electronic: ``φ_counter − φ_Cu`` (``+φ_counter``); ionic: ``φ_metal − φ_counter``
 (``−φ_counter``).
+
+**Direction of the current** (:data:`CURRENT_DIRECTION`; the sign that
+:func:`drive_sign` gives the applied drive). The laws are written anodic-positive at the metal:
+a positive drive strips the metal (Li|SE: Li → Li⁺ into the SE, η > 0) or sends the electrons
+Li → Cu (Li|Cu). An anode-less Cu|SE cell has no lithium to strip on its first charge: lithium
+*plates onto the copper* (Li⁺ + e⁻ → Li, cathodic, η < 0), so its drive is negative; the applied
+``current_density``/``voltage`` of a case stay magnitudes (> 0).
 """
 
 from __future__ import annotations
@@ -40,7 +47,25 @@ import numpy as np
 from solver import checks
 from solver.errors import InputError
 from solver.physics.electrochemistry import (FARADAY, GAS_CONSTANT, FilmParams, butler_volmer,
+                                              d_butler_volmer_deta,
                                               linearised_charge_transfer_resistance)
+
+#: What the current does at the interface, by ``current.interface`` (see the module docstring).
+CURRENT_DIRECTION: dict[str, str] = {
+    "li_cu": "electronic: electrons cross the film from the lithium to the copper collector",
+    "li_se": "stripping: lithium leaves the lithium metal as Li+ into the solid electrolyte "
+             "(anodic at Li|SE, eta > 0)",
+    "cu_se": "plating: Li+ from the solid electrolyte deposits as lithium onto the copper "
+             "collector (cathodic at Cu|SE, eta < 0)",
+}
+
+
+def drive_sign(interface: str) -> float:
+    """Sign of the drive in the anodic-positive convention of the laws: −1 for ``"cu_se"``
+    (plating onto the collector), +1 for ``"li_cu"`` and ``"li_se"``; InputError otherwise."""
+    if interface not in CURRENT_DIRECTION:
+        raise InputError(f"interface={interface!r}: allowed {', '.join(CURRENT_DIRECTION)}")
+    return -1.0 if interface == "cu_se" else 1.0
 
 
 def require_positive(what: str, value, unit: str) -> float:
@@ -184,6 +209,34 @@ class Kinetics:
         """Current density (A/m², anodic positive) at overpotential η (V), numpy."""
         return butler_volmer(self.excess_overpotential(eta), self.i0, self.alpha_a, self.alpha_c,
                              self.T)
+
+    def slope(self, eta):
+        """``di/dη`` of :meth:`current` at η (V), S/m² (numpy): Butler–Volmer's slope at η_ex
+        times ``dη_ex/dη`` of the smoothed dead band (``σ(x) = 1/(1 + e⁻ˣ)``:
+        ``dη_ex/dη = σ((η − η_n)/δ) + σ((−η − η_n)/δ)``)."""
+        eta = np.asarray(eta, dtype=float)
+        d = d_butler_volmer_deta(self.excess_overpotential(eta), self.i0, self.alpha_a,
+                                 self.alpha_c, self.T)
+        if self.eta_nucleation == 0:
+            return d
+        w, en = self.smoothing, self.eta_nucleation
+
+        def sigmoid(x):
+            return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+        return d * (sigmoid((eta - en) / w) + sigmoid((-eta - en) / w))
+
+    def differential_resistance(self, j: float) -> float:
+        """``dη/dj`` at the current density ``j`` (A/m²), Ω·m²: the small-signal (impedance,
+        low-frequency) resistance of a uniform interface, ``1/slope(overpotential(j))``.
+
+        Equal to :attr:`R_ct` at ``j = 0`` without a dead band. With ``α_a = α_c`` (a sinh) it is
+        below the dc ``η/j`` at any ``j ≠ 0``; with ``α_a ≠ α_c`` it can exceed ``η/j`` at
+        moderate currents on the side of the smaller α (there the other exponential still bends
+        the curve the other way), and falls below it at large ``|j|`` (Tafel:
+        ``dη/dj = 1/(α f |j|)`` against ``η/j ≈ ln(|j|/i₀)/(α f |j|)``).
+        """
+        return float(1.0 / self.slope(self.overpotential(j)))
 
     def overpotential(self, j: float) -> float:
         """The η at which :meth:`current` equals ``j`` (A/m²); scalar inverse (monotone law)."""

@@ -170,12 +170,21 @@ def press_stage(case: Case, setup, rf, comm, progress: bool = False, ck=None) ->
     return out, cycle
 
 
+def asr_text(row: dict) -> str:
+    """The ASRs of one current step for a log line: dc and small-signal (Ω·cm²)."""
+    asr = row.get("asr_ohm_cm2")
+    if asr is None:
+        return "no contact"
+    ss = row.get("asr_small_signal_ohm_cm2")
+    return f"ASR = {asr:.6g} Ohm cm^2" + ("" if ss is None else
+                                           f"  small-signal ASR = {ss:.6g} Ohm cm^2")
+
+
 def current_stage(case: Case, setup, cycle, problem, rf, ck=None, progress: bool = False) -> dict:
     """ASR, current map and hotspot metrics at every step of the press cycle (with
     ``progress``, one log line per step)."""
     c = case.current
-    drive = ({"current_density": c.current_density} if c.drive == "current"
-             else {"voltage": c.voltage})
+    drive = current.signed_drive(case)  # Cu|SE: negative, plating onto the collector
     maps = cycle.maps
     steps, jmaps = ck.current_resume() if ck is not None else ([], [])
     for k in range(len(steps), len(maps.mean_pressure)):
@@ -183,7 +192,8 @@ def current_stage(case: Case, setup, cycle, problem, rf, ck=None, progress: bool
                "time": maps.time[k]}
         if not maps.in_contact[k].any():
             # No conducting contact: the interface is open; recorded, not failed.
-            row.update(asr_ohm_m2=None, asr_ohm_cm2=None, no_contact=True)
+            row.update(asr_ohm_m2=None, asr_ohm_cm2=None, asr_small_signal_ohm_m2=None,
+                       asr_small_signal_ohm_cm2=None, no_contact=True)
             jmaps.append(np.zeros_like(maps.pressure[k]))
         else:
             res = current.solve_step(problem, maps, k, j_crit=c.critical_current_density,
@@ -193,10 +203,8 @@ def current_stage(case: Case, setup, cycle, problem, rf, ck=None, progress: bool
             jmaps.append(res.current_map)
         steps.append(row)
         if progress:
-            asr = row.get("asr_ohm_cm2")
             log.info("current [%d/%d] p = %.4g MPa %s", k + 1, len(maps.mean_pressure),
-                     row["mean_pressure"] / 1e6,
-                     "no contact" if asr is None else f"ASR = {asr:.6g} Ohm cm^2")
+                     row["mean_pressure"] / 1e6, asr_text(row))
         if ck is not None:
             ck(cycle, "current", steps, jmaps)
     jm = np.array(jmaps)
@@ -205,10 +213,13 @@ def current_stage(case: Case, setup, cycle, problem, rf, ck=None, progress: bool
                                        "phase": np.array(maps.phase, dtype=str)})
     ok = [r for r in steps if r.get("asr_ohm_m2") is not None]
     peak = max(ok, key=lambda r: (r["mean_pressure"], r["time"])) if ok else None
-    out = {"interface": c.interface, "drive": c.drive, "steps": steps,
+    out = {"interface": c.interface, "drive": c.drive, **current.stage_notes(case),
+           "steps": steps,
            "curve": {"mean_pressure": [r["mean_pressure"] for r in steps],
                      "phase": [r["phase"] for r in steps],
                      "asr_ohm_cm2": [r.get("asr_ohm_cm2") for r in steps],
+                     "asr_small_signal_ohm_cm2": [r.get("asr_small_signal_ohm_cm2")
+                                                  for r in steps],
                      "j_max_over_mean": [r.get("j_max_over_mean") for r in steps]},
            "peak": peak, "files": {"current_maps": "current_maps.npz"}}
     if case.output.plots and peak is not None:

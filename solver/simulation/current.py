@@ -9,6 +9,11 @@ Grid convention of :mod:`solver.simulation.contactmap`: ``x_i = i·Lx/nx``.
 
 Metrics (:func:`solver.physics.current_metrics.current_metrics`) work on the local current
 density on the surface grid (:meth:`solver.fem.potential.CurrentProblem.current_map`).
+
+Each step also reports the small-signal ASR (``dΔV/dJ − t/c``, :mod:`solver.fem.potential_tangent`)
+beside the dc one. The drive's sign comes from the interface (:func:`signed_drive`: Cu|SE plates
+lithium onto the collector, a cathodic current), and :func:`stage_notes` states the direction,
+the sign convention and the assumptions (rigid counter-body) for results.json.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from solver.fem.face_sampling import face_field
 from solver.fem.potential import CurrentProblem, CurrentSolution
 from solver.physics.current_metrics import CurrentMetrics, current_metrics
 from solver.physics.electrochemistry import FilmParams, film_conductance
-from solver.physics.interface import FilmInterface, KineticInterface, Kinetics
+from solver.physics.interface import (CURRENT_DIRECTION, FilmInterface, KineticInterface,
+                                      Kinetics, drive_sign)
 from solver.simulation import contactmap
 from solver.surface.heightmap import HeightMap
 
@@ -172,8 +178,19 @@ class StepCurrent(NamedTuple):
     map_scale: float = 1.0
 
     def summary(self) -> dict:
+        """The step's scalars for results.json (SI; ``_ohm_cm2`` keys in Ω·cm²).
+
+        ``asr_ohm_m2``: dc ASR ``ΔV/J − t/c``; ``asr_small_signal_ohm_m2``: small-signal ASR
+        ``dΔV/dJ − t/c`` at the same operating point (None when not computed), what impedance
+        spectroscopy measures at low frequency. ``current_density_A_per_m2``, ``delta_v_V`` and
+        ``interface_current_density_A_per_m2`` are signed, anodic-positive at the metal
+        (negative for Cu|SE plating, see :data:`~solver.physics.interface.CURRENT_DIRECTION`);
+        the ASRs and the current-map metrics are taken in the direction of the drive (> 0).
+        """
         s = self.solution
-        return {"asr_ohm_m2": s.asr, "asr_ohm_cm2": s.asr_cm2, "delta_v_V": s.delta_v,
+        return {"asr_ohm_m2": s.asr, "asr_ohm_cm2": s.asr_cm2,
+                "asr_small_signal_ohm_m2": s.asr_small_signal,
+                "asr_small_signal_ohm_cm2": s.asr_small_signal_cm2, "delta_v_V": s.delta_v,
                 "current_density_A_per_m2": s.current_density, "bulk_asr_ohm_m2": s.bulk_asr,
                 "interface_current_density_A_per_m2": s.interface_current / s.current
                 * s.current_density if s.current else None,
@@ -183,21 +200,66 @@ class StepCurrent(NamedTuple):
 
 def solve_step(problem: CurrentProblem, maps, step: int, *,
                current_density: float | None = None, voltage: float | None = None,
-               j_crit: float | None = None, heights=None, physical_sizes=None) -> StepCurrent:
-    """One step of the press cycle: map → face field → solve → current map → metrics."""
+               j_crit: float | None = None, heights=None, physical_sizes=None,
+               small_signal: bool = True) -> StepCurrent:
+    """One step of the press cycle: map → face field → solve (with ``small_signal``, also the
+    small-signal ASR: one more linear solve) → current map → metrics. The drive is signed as
+    :func:`signed_drive` gives it."""
     st = set_contact_map(problem, maps, step, heights=heights,
                          physical_sizes=physical_sizes)
-    sol = problem.solve(current_density=current_density, voltage=voltage)
+    sol = problem.solve(current_density=current_density, voltage=voltage,
+                        small_signal=small_signal)
     jmap = problem.current_map(st) * math.copysign(1.0, sol.current)
     return StepCurrent(sol, jmap, current_metrics(jmap, st.cell_area, in_contact=st.in_contact,
                                                   j_crit=j_crit), problem.map_scale)
+
+
+#: What the current stage assumes, for results.json (``output.current.assumptions``).
+ASSUMPTIONS: dict[str, tuple[str, ...]] = {
+    "li_cu": ("The copper collector is rigid and an equipotential: only the lithium deforms in "
+              "the press stage, and the current flows in the undeformed lithium block.",),
+    "li_se": ("The solid electrolyte is rigid: only the lithium deforms in the press stage, the "
+              "SE keeps its surface and the current flows in an undeformed flat SE block.",),
+    "cu_se": ("The solid electrolyte is rigid: only the copper collector deforms in the press "
+              "stage, the SE keeps its surface and the current flows in an undeformed flat SE "
+              "block.",
+              "Anode-less: no lithium body; the first plating current meets bare copper "
+              "(nucleation overpotential as a dead band of the kinetics)."),
+}
+
+
+def signed_drive(case: Case) -> dict:
+    """The drive of the case's current stage as :meth:`CurrentProblem.solve` takes it:
+    ``{"current_density": ±J}`` or ``{"voltage": ±V}``, negative for Cu|SE (plating onto the
+    collector, cathodic: :func:`solver.physics.interface.drive_sign`)."""
+    c = case.current
+    sign = drive_sign(c.interface)
+    return ({"current_density": sign * c.current_density} if c.drive == "current"
+            else {"voltage": sign * c.voltage})
+
+
+def stage_notes(case: Case) -> dict:
+    """What results.json's current section states about the stage: the direction of the
+    current, the sign convention of the step records, and the assumptions."""
+    c = case.current
+    return {"current_direction": CURRENT_DIRECTION[c.interface],
+            "drive_sign": drive_sign(c.interface),
+            "sign_convention": "current_density_A_per_m2, delta_v_V and "
+            "interface_current_density_A_per_m2 are signed, positive when the current flows "
+            "from the metal across the interface (anodic at the metal; Li to Cu for li_cu); "
+            "the applied current.current_density / voltage are magnitudes, given the sign "
+            "drive_sign; the ASRs (dc and small-signal, Ohm m^2 and Ohm cm^2) and the "
+            "current-map metrics are taken in the direction of the drive (> 0)",
+            "assumptions": list(ASSUMPTIONS[c.interface])}
 
 
 def build_current_problem(case: Case, setup, comm):
     """The current-flow problem of the case (checks its input before anything is written).
 
     Li|Cu reuses the lithium mesh of the press stage (reference geometry); Li|SE and Cu|SE mesh
-    the solid electrolyte as a block of the same lateral size and face resolution.
+    the solid electrolyte as a block of the same lateral size and face resolution. The case has
+    been checked on load (:func:`solver.case.config.check_body`) for a pressed body that
+    matches the interface: lithium for Li|Cu and Li|SE, the copper collector for Cu|SE.
     """
     c = case.current
     if c.interface == "li_cu":

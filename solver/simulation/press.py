@@ -220,7 +220,8 @@ class PressCycle:
         self.cp = contact.ContactProblem(setup.block, surface, self.law,
                                            prefix="lamina_press_", degree=case.mesh.degree,
                                            control=case.press.control,
-                                           contact_solver=case.press.contact_solver)
+                                           contact_solver=case.press.contact_solver,
+                                           linear_solver=case.press.linear_solver)
         self.maps = contactmap.ContactMaps.empty(setup.grid_heights, setup.physical_sizes)
         self.records: list[StepRecord] = []
         self.pressure = 0.0
