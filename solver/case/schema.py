@@ -231,6 +231,10 @@ class PressConfig:
         "auto", unit="-", doc="linear solver of each Newton step: direct (LU, MUMPS), iterative "
         "(CG + algebraic multigrid, for 3D blocks too large for LU) or auto (iterative for 3D "
         "blocks above 200 000 displacement dofs)")
+    ramp_rate: float | None = param(
+        None, unit="Pa/s", doc="rate of the load and release ramps: each ramp step of Δp̄ then "
+        "lasts |Δp̄|/ramp_rate, so creep acts while the pressure changes (none: ramps take no "
+        "time and creep acts only in holds)", check=positive)
     release: bool = param(True, unit="-", doc="unload after the last hold")
     release_pressure: float = param(
         1e3, unit="Pa", doc="residual mean pressure at the end of the release (> 0 keeps the "

@@ -245,7 +245,8 @@ class PressCycle:
         advances the time x = t at p̄ = ``target`` for ``duration``. The increment starts at
         1/``n0`` of the segment, is halved when Newton fails (at most ``press.max_cutbacks``
         times in a row) and grows by :data:`GROWTH` after every converged step (so the
-        schedule does not depend on the rank count). After every converged step
+        schedule does not depend on the rank count). With ``press.ramp_rate`` a ramp step of
+        Δp̄ lasts ``|Δp̄| / ramp_rate`` (creep acts during the ramp). After every converged step
         :attr:`position` holds everything needed to continue the segment from there.
         """
         cfg = self.case.press
@@ -270,8 +271,9 @@ class PressCycle:
                     inc = nxt - x
                 if (end - nxt) * math.copysign(1, inc) < 0:
                     nxt = end
+            ramp_dt = abs(nxt - x) / cfg.ramp_rate if cfg.ramp_rate and not hold else 0.0
             try:
-                its = self._step(target, inc) if hold else self._step(nxt, 0.0)
+                its = self._step(target, inc) if hold else self._step(nxt, ramp_dt)
             except SolveError as e:
                 log.debug("press: step %s -> %.6g cut back: %s", phase, nxt if not hold else
                           x + inc, e)
