@@ -98,6 +98,8 @@ SIZES = {
     "full": {"strong": 6600, "weak": 6600},  # 501 638 dofs
 }
 RANK_INDEPENDENCE_RTOL = 1e-8
+#: Issue 13's bound on the strong speed-up from 1 to 2 ranks of the 2D profile (``full``).
+SPEEDUP_2D_MIN = 1.3
 EFFICIENCY_BOUNDS = (1e-3, 1.5)
 CHILD_TIMEOUT_S = {"small": 300, "full": 7200}
 ENV_RANKS = "LAMINA_SCALING_RANKS"
@@ -262,6 +264,14 @@ def run(size: str = "small", ranks: tuple[int, ...] | None = None) -> list[Check
                                     r[key], strong[0][key], RANK_INDEPENDENCE_RTOL, "rel"))
             checks.append(Check(f"strong K={r['ranks']}: Newton steps - K={k0} value (info)",
                                 float(r["newton_all"] - strong[0]["newton_all"]), kind="info"))
+            speedup = t[id(strong[0])] / t[id(r)]
+            # issue 13: ≥ 1.3× from 1 to 2 ranks for a 2D profile of ≥ 0.5 M dofs (full size)
+            if size == "full" and (k0, r["ranks"]) == (1, 2):
+                checks.append(Check("strong K=2: speed-up over K=1", speedup,
+                                    tolerance=SPEEDUP_2D_MIN, kind="min"))
+            else:
+                checks.append(Check(f"strong K={r['ranks']}: speed-up over K={k0} (info)",
+                                    speedup, kind="info"))
     for r in weak:
         eff = t[id(weak[0])] / t[id(r)]
         rows.append(_row("weak", r, eff))
