@@ -45,7 +45,19 @@ Rank counts: ``--ranks-list 1,2`` (default), or the environment variable
 ``LAMINA_MPIEXEC`` (e.g. ``srun``) or ``mpiexec`` beside this Python
 (:func:`solver.batch.mpi.find_mpiexec`).
 
-Full run on this machine (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
+Full run with the active-set Newton (the default since 2026-12-06: one analysis per run, METIS
+ordering; ``python benchmarks/scaling.py --size full``, 2 cores otherwise idle, 2026-12-06)::
+
+    series  K     dofs  T (s)  press  current  Newton  s/step   asm  PCset  solve  rest  B/dof    eff
+    strong  1   501638   26.5   25.6    0.85      14    1.82  0.15   0.69   0.13  0.02   2505  1.000
+    strong  2   501638   18.9   18.1    0.74      14    1.29  0.12   0.72   0.14  0.02   3373  0.702
+    weak    2  1003238   49.3   47.5    1.80      16    2.96  0.11   0.71   0.16  0.02   2807  0.537
+
+Strong speed-up 1 → 2 ranks **1.40** (checked ≥ 1.3 at full size); contact fraction and ASR equal
+to 2.9e-16 and 3.6e-13. With AMD instead (the VI's profile ordering) the same runs took 29.6 s
+and 27.2 s (speed-up 1.09): the numeric factorisation of the AMD tree does not parallelise.
+
+Full run with ``vinewtonrsls`` (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
 LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
 benchmarks/scaling.py --size full``, 795 s in all)::
 

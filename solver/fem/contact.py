@@ -308,7 +308,7 @@ class ContactProblem:
         # unknown's units: 10 nm here, more than the displacements): scale it to the surface.
         if petsc_options is None:
             options = dict(CONTACT_VI)
-            if self.kind != "3d":
+            if self.kind != "3d" and self.contact_solver == "vi":
                 options.update(PROFILE_ORDERING)
             if self.law is not None:
                 options.update(PLATEN_INELASTIC_OVERRIDES if self.control == "platen"

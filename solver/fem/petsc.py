@@ -43,6 +43,11 @@ CONTACT_VI: dict[str, object] = {
 #: factor size): 1 000 046 dofs, METIS 6.1 + 4.0 s, 1193 MB, AMD 1.0 + 2.7 s, 1088 MB; 152 038
 #: dofs, METIS 0.75 + 0.36 s, AMD 0.13 + 0.33 s; 3D block of 95 817 dofs, METIS 1.1 + 10.8 s,
 #: 1446 MB, AMD 0.3 + 33.3 s, 2833 MB.
+#: Only for ``vinewtonrsls``, which re-analyses at every Newton step: the active-set Newton
+#: analyses once per run, and there nested dissection wins on profiles too, by the numeric
+#: factorisation and its parallelism (``benchmarks/scaling.py --size full``, 501 638 dofs, elastic,
+#: 14 Newton steps, 2026-12-06: AMD 29.6 s on 1 rank, 27.2 s on 2 (speed-up 1.09); METIS 26.5 s
+#: and 18.9 s (1.40)).
 PROFILE_ORDERING: dict[str, object] = {"mat_mumps_icntl_7": 0}
 
 #: CG + smoothed-aggregation AMG with Chebyshev/Jacobi smoothing: the iterative linear solver of
