@@ -260,7 +260,12 @@ class ActiveSetNewton:
         merit = np.hypot(norm, g)
         alpha = 1.0
         x0 = x.copy()
-        for _ in range(MAX_BACKTRACKS + 1):
+        # Elastic material: the residual is linear on each active set, so a full step is the
+        # exact solution for the set it assumed, and a backtracking search only slows the set's
+        # updates (as CONTACT_VI's "basic" line search; measured on rough_elastic_contact
+        # small: ≤ 18 Newton iterations per load with backtracking, ≤ 8 without).
+        backtracks = MAX_BACKTRACKS if self.cp.law is not None else 0
+        for _ in range(backtracks + 1):
             x.waxpy(alpha, self.du, x0)
             zn = z + alpha * dz
             new, gn = self._residual(x, self.R, zn, target)
