@@ -333,6 +333,11 @@ def test_iterative_linear_solver_finds_the_direct_solution(dim):
         steps = [loadstep.solve_load_step(cp, r * p_star) for r in (0.2, 0.5)]
         lits[solver] = sum(s.linear_iterations for s in steps) / sum(s.iterations for s in steps)
         states[solver] = contact_results.contact_state(cp)
+        if solver == "iterative":
+            # the preset's multigrid level options reach the active-set KSP's levels
+            # (CONTACT_AS_GAMG: Chebyshev, 3 iterations; PETSc's default would be 2)
+            smoother = cp.active_set.ksp.getPC().getMGSmoother(1)
+            assert smoother.getType() == "chebyshev" and smoother.getTolerances()[3] == 3
         cp.close()
     d, i = states["direct"], states["iterative"]
     assert np.array_equal(d.in_contact, i.in_contact)

@@ -34,6 +34,7 @@ import numpy as np
 from solver.errors import SolveError
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.petsc import apply as apply_options
+from solver.fem.petsc import linear_part
 
 #: Halvings of a Newton step before it is taken as it is.
 MAX_BACKTRACKS = 8
@@ -73,7 +74,8 @@ class ActiveSetNewton:
     Args:
         cp: the :class:`solver.fem.contact.ContactProblem` (its SNES supplies the residual and
             Jacobian callbacks, with the inelastic law's update).
-        options: the linear solver's PETSc options (``ksp_``/``pc_``/``mat_`` keys).
+        options: the problem's PETSc options; their linear-solver part
+            (:data:`solver.fem.petsc.LINEAR_FAMILIES`) configures this KSP.
         top_dofs: local (unrolled) indices of the top face's vertical dofs when the platen is
             imposed here (platen control), else None.
     """
@@ -85,8 +87,7 @@ class ActiveSetNewton:
         self.ksp = PETSc.KSP().create(cp.comm)
         self.prefix = cp.prefix + "as_"
         self.ksp.setOptionsPrefix(self.prefix)
-        apply_options(self.ksp, self.prefix, {k: v for k, v in options.items()
-                                              if k.startswith(("ksp_", "pc_", "mat_"))})
+        apply_options(self.ksp, self.prefix, linear_part(options))
         x = cp.problem.x
         self.R, self.du, self.rhs, self.trial, self.du2, self.rhs2, self.ones = (
             x.duplicate() for _ in range(7))

@@ -54,7 +54,7 @@ from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.face_pressure import FacePressure
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
 from solver.fem.petsc import (CONTACT_AS_GAMG, CONTACT_VI, CONTACT_VI_GAMG, ITERATIVE_DOFS_3D,
-                              PROFILE_ORDERING, destroy_problem)
+                              PROFILE_ORDERING, destroy_problem, linear_part)
 from solver.fem.petsc import apply as apply_options
 from solver.physics import laws
 from solver.surface.heightmap import HeightMap
@@ -314,18 +314,16 @@ class ContactProblem:
                 options.update(PLATEN_INELASTIC_OVERRIDES if self.control == "platen"
                                else INELASTIC_OVERRIDES)
             if self.iterative:
-                options = {k: v for k, v in options.items()
-                           if not k.startswith(("ksp_", "pc_", "mat_"))}
-                options.update(CONTACT_AS_GAMG if self.contact_solver == "active_set"
-                               else {k: v for k, v in CONTACT_VI_GAMG.items()
-                                     if k.startswith(("ksp_", "pc_", "mat_"))})
+                options = {**linear_part(options, linear=False),
+                           **linear_part(CONTACT_AS_GAMG if self.contact_solver == "active_set"
+                                         else CONTACT_VI_GAMG)}
         else:
             options = dict(petsc_options)
         options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
         # With the active-set solver the SNES only evaluates residuals and Jacobians: its linear
         # solver options go to the active-set KSP instead.
         apply_options(self.snes, self.prefix, options if self.contact_solver == "vi" else
-                      {k: v for k, v in options.items() if not k.startswith(("ksp_", "pc_", "mat_"))})
+                      linear_part(options, linear=False))
         # Absolute residual tolerance ∝ the load: the residual of an exactly solved linear step
         # stalls at round-off (1e-12 to 1e-10 of the load vector's norm on the benchmarks), above
         # rtol times the initial residual of a small load increment. One edge node on the wrong

@@ -11,6 +11,17 @@ from collections.abc import Mapping
 
 from solver.fem.backend import prepare
 
+#: Option families of a linear solver: the KSP, its PC (with multigrid levels) and the matrix
+#: solver packages. :func:`linear_part` splits a preset along them (a contact problem's SNES
+#: gets the rest, its linear solver these).
+LINEAR_FAMILIES = ("ksp_", "pc_", "mat_", "mg_")
+
+
+def linear_part(options: Mapping[str, object], linear: bool = True) -> dict[str, object]:
+    """The options of ``options`` in :data:`LINEAR_FAMILIES` (``linear=False``: the others)."""
+    return {k: v for k, v in options.items() if k.startswith(LINEAR_FAMILIES) == linear}
+
+
 #: Frictionless contact on a rigid obstacle as a variational inequality: semismooth Newton with
 #: the reduced-space active set (``vinewtonrsls``) and bounds on the face's normal displacement.
 #: Full steps (``basic``): for elasticity the residual is linear on each active set, and a
@@ -69,7 +80,7 @@ GAMG_CG: dict[str, object] = {
 #: converges (≈ 130 CG iterations per Newton step on a 1152-hexahedron block, against 1 LU solve)
 #: but is worth it only where LU runs out of memory (several 1e5 unknowns in 3D).
 CONTACT_VI_GAMG: dict[str, object] = {
-    **{k: v for k, v in CONTACT_VI.items() if not k.startswith(("ksp_", "pc_", "mat_"))},
+    **linear_part(CONTACT_VI, linear=False),
     **GAMG_CG,
     "pc_gamg_threshold": 0.01,
     "mg_levels_ksp_max_it": 3,
@@ -103,9 +114,11 @@ LINEAR_LU: dict[str, object] = {
     "mat_mumps_icntl_7": 5,
 }
 
-#: Option families that PETSc reads when the object is set up (a factorisation is created),
-#: not in setFromOptions: :func:`apply` leaves them in the database.
-LAZY_OPTIONS = ("mat_mumps_", "mat_superlu_dist_", "mat_strumpack_")
+#: Option families that PETSc reads when the object is set up (a factorisation is created,
+#: multigrid levels are built), not in setFromOptions: :func:`apply` leaves them in the
+#: database. Without ``mg_`` here the presets' ``mg_levels_*`` options were removed before
+#: GAMG built its levels, which then ran PETSc's defaults.
+LAZY_OPTIONS = ("mat_mumps_", "mat_superlu_dist_", "mat_strumpack_", "mg_")
 
 
 def preset(base: Mapping[str, object], **overrides: object) -> dict[str, object]:

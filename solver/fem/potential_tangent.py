@@ -28,13 +28,11 @@ as :class:`~solver.fem.potential_forms.FilmFormulation` does for the film (there
 from __future__ import annotations
 
 from solver.fem.backend import import_dolfinx, mpi
-from solver.fem.petsc import LINEAR_LU, destroy_problem, preset
+from solver.fem.petsc import LINEAR_LU, destroy_problem, linear_part, preset
 from solver.fem.petsc import apply as apply_options
 
 #: Tangent solve: a direct solve (the Jacobian of one Newton step).
 CURRENT_TANGENT: dict[str, object] = preset(LINEAR_LU)
-
-_LINEAR_FAMILIES = ("ksp_", "pc_", "mat_", "mg_")
 
 
 def tangent_options(petsc_options: dict | None) -> dict:
@@ -43,7 +41,7 @@ def tangent_options(petsc_options: dict | None) -> dict:
     :data:`CURRENT_TANGENT` without a preset or when it has none."""
     if petsc_options is None:
         return CURRENT_TANGENT
-    linear = {k: v for k, v in petsc_options.items() if k.startswith(_LINEAR_FAMILIES)}
+    linear = linear_part(petsc_options)
     return linear or CURRENT_TANGENT
 
 
