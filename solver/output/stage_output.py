@@ -36,8 +36,10 @@ def write_surface(rf, case: Case, surf: SurfaceResult) -> dict:
         if surf.psd is not None:
             q, C, fit = surf.psd
             target, label = psd_target(case, surf)
+            title = ("Power spectral density" if fit is not None else
+                     "Power spectral density (Hurst not fitted: too few modes in the band)")
             rf.save_figure("psd.png", plots.psd_figure(q, C, fit=fit, target=target,
-                                                       target_label=label))
+                                                       target_label=label, title=title))
             files["psd_png"] = "psd.png"
     return files
 
