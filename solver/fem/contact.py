@@ -426,9 +426,9 @@ class ContactProblem:
         self.platen.value = load.platen
         if self.law is not None:
             shapes = [np.shape(a) for a in self.law.committed]
-            self.law.committed = laws.LawState(*(
+            self.law.set_committed(laws.LawState(*(
                 np.asarray(owned[f"law_{name}"], dtype=float).reshape(shape).copy()
-                for name, shape in zip(laws.LawState._fields, shapes)))
+                for name, shape in zip(laws.LawState._fields, shapes))))
             self.law.restore()
 
     # ----------------------------------------------------------------------------------------

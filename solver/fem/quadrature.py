@@ -44,15 +44,17 @@ LAW_PARAMS = (laws.ElasticParams, *INELASTIC)
 
 
 def law_function(material) -> Callable:
-    """``f(deps, dt, state) -> LawResult`` for a parameter object of :mod:`solver.physics.laws`."""
+    """``f(deps, dt, state, eta) -> LawResult`` for a parameter object of
+    :mod:`solver.physics.laws` (``eta``: the CMSG plastic-strain gradient per point, 1/m, or None;
+    used by the laws with a J2 part)."""
     if isinstance(material, laws.ElasticParams):
-        return lambda de, dt, st: laws.elastic(de, st, material)
+        return lambda de, dt, st, eta=None: laws.elastic(de, st, material)
     if isinstance(material, laws.J2Params):
-        return lambda de, dt, st: laws.j2_return_map(de, st, material)
+        return lambda de, dt, st, eta=None: laws.j2_return_map(de, st, material, eta)
     if isinstance(material, laws.ElasticCreepParams):
-        return lambda de, dt, st: laws.norton_creep(de, dt, st, material)
+        return lambda de, dt, st, eta=None: laws.norton_creep(de, dt, st, material)
     if isinstance(material, laws.ElastoplasticCreepParams):
-        return lambda de, dt, st: laws.elastoplastic_creep(de, dt, st, material)
+        return lambda de, dt, st, eta=None: laws.elastoplastic_creep(de, dt, st, material, eta)
     raise InputError(f"material {type(material).__name__}: allowed "
                      f"{', '.join(t.__name__ for t in LAW_PARAMS)}")
 
@@ -67,6 +69,15 @@ def elastic_moduli(material) -> tuple[float, float]:
         return material.plastic.E, material.plastic.nu
     raise InputError(f"material {type(material).__name__}: allowed "
                      f"{', '.join(t.__name__ for t in LAW_PARAMS)}")
+
+
+def intrinsic_length(material) -> float:
+    """The CMSG intrinsic length ``ℓ`` (m) of a law parameter object (0 without a J2 part)."""
+    if isinstance(material, laws.J2Params):
+        return material.intrinsic_length
+    if isinstance(material, laws.ElastoplasticCreepParams):
+        return material.plastic.intrinsic_length
+    return 0.0
 
 
 def default_quadrature_degree(mesh, degree: int) -> int:
@@ -88,6 +99,10 @@ class QuadratureLaw:
         sigma, tangent: quadrature Functions of σ (Mandel, ``ncomp``) and C (``ncomp × ncomp``).
         committed: :class:`solver.physics.laws.LawState` at the end of the last committed step.
         trial: the state of the last :meth:`update` (becomes ``committed`` on :meth:`commit`).
+        eta: CMSG effective plastic-strain gradient of the committed state per owned point
+            (1/m; zeros when the material has no intrinsic length), recomputed on
+            :meth:`commit` and :meth:`set_committed` (:mod:`solver.fem.plastic_gradient`) and
+            held fixed over the next step.
         dt: time increment of the current step (s), used by creep laws.
         dx: the integration measure matching the quadrature spaces.
         points: physical coordinates of the owned quadrature points, ``(n, gdim)``.
@@ -141,6 +156,11 @@ class QuadratureLaw:
         self.points = xq.eval(mesh, self.cells).reshape(self.n_points, -1).copy()
         self.committed = laws.initial_state(self.n_points, m)
         self.trial = self.committed
+        self.eta = np.zeros(self.n_points)
+        self._gradient = None
+        if intrinsic_length(material) > 0.0:
+            from solver.fem.plastic_gradient import PlasticStrainGradient
+            self._gradient = PlasticStrainGradient(self)
         self.dt = 0.0
         self._key = None
         self._write(np.zeros((self.n_points, m)),
@@ -177,7 +197,8 @@ class QuadratureLaw:
                 and np.array_equal(self._key[0], arr)):
             return False
         deps = self.strain() - self.committed.eps
-        res = self._law(deps, self.dt, self.committed)
+        res = self._law(deps, self.dt, self.committed,
+                        self.eta if self._gradient is not None else None)
         self.trial = res.state
         self._write(res.stress, res.tangent)
         self._key = (arr.copy(), self.dt)
@@ -199,6 +220,19 @@ class QuadratureLaw:
         self.committed = self.trial
         self.dt = 0.0
         self._key = None if self._key is None else (self._key[0], 0.0)
+        self._refresh_gradient()
+
+    def set_committed(self, state: laws.LawState) -> None:
+        """Replace the committed state (a checkpoint's) and recompute :attr:`eta` from it;
+        call :meth:`restore` next. Collective when the material has an intrinsic length."""
+        self.committed = state
+        self.trial = state
+        self._refresh_gradient()
+
+    def _refresh_gradient(self) -> None:
+        """:attr:`eta` from the committed plastic strain (collective; no-op without ℓ)."""
+        if self._gradient is not None:
+            self.eta = self._gradient.compute(self.committed.eps_p)
 
     def restore(self) -> None:
         """Discard the trial state: σ and C back to those of the committed state (``dt = 0``)."""

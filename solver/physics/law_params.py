@@ -70,6 +70,18 @@ class J2Params:
       ``ε₀ = (σ_y0/K)^(1/n)`` so that ``σ_y(0) = σ_y0``. Unlike Ludwik's ``σ_y0 + K pⁿ`` its slope
       at ``p = 0`` is finite (``n σ_y0/ε₀``), which keeps the return-map Newton iteration regular.
 
+    Size-dependent strength (conventional mechanism-based strain-gradient plasticity, CMSG:
+    Huang, Qu, Hwang, Li & Gao, Int. J. Plasticity 20, 753 (2004)): Taylor hardening with the
+    geometrically necessary dislocations of the plastic-strain gradient adds ``ρ_G = r̄ η^p/b`` to
+    the statistically stored density, and the flow stress becomes
+
+        ``σ_f(p, η) = √(σ_y(p)² + σ_y0² ℓ η)``,   ``ℓ = M² r̄ α² (μ/σ_y0)² b``,
+
+    with ``η`` (1/m) the effective plastic-strain gradient ``√(¼ η_ijk η_ijk)``,
+    ``η_ijk = ε^p_ik,j + ε^p_jk,i − ε^p_ij,k``. The gradient is a field quantity: the laws take it
+    per point (``eta``), the finite-element layer computes it from the committed plastic strain
+    (one step behind, as CMSG implementations do). ``ℓ = 0`` is J2 (the same code path).
+
     Attributes:
         E: Young's modulus, Pa.
         nu: Poisson ratio.
@@ -78,6 +90,7 @@ class J2Params:
         H: linear hardening modulus, Pa (≥ 0); used for ``"linear"``.
         K: Swift strength coefficient, Pa (> 0); required for ``"power"``.
         n: Swift hardening exponent (0 < n ≤ 1); required for ``"power"``.
+        intrinsic_length: CMSG intrinsic material length ``ℓ``, m (≥ 0; 0: no size effect).
     """
 
     E: float
@@ -87,6 +100,7 @@ class J2Params:
     H: float = 0.0
     K: float | None = None
     n: float | None = None
+    intrinsic_length: float = 0.0
 
     def __post_init__(self):
         c = "J2Params"
@@ -96,6 +110,9 @@ class J2Params:
         require(c, "hardening", self.hardening, self.hardening in ("linear", "power"),
                 "'linear' or 'power'")
         require(c, "H", self.H, is_finite_real(self.H) and self.H >= 0, "0 <= H < inf (Pa)")
+        require(c, "intrinsic_length", self.intrinsic_length,
+                is_finite_real(self.intrinsic_length) and self.intrinsic_length >= 0,
+                "0 <= intrinsic_length < inf (m)")
         if self.hardening == "power":
             require(c, "K", self.K, is_finite_real(self.K) and self.K > 0,
                     "0 < K < inf (Pa) for hardening='power'")
@@ -115,6 +132,14 @@ class J2Params:
         if self.hardening == "linear":
             return self.sigma_y + self.H * p
         return self.K * (self.eps0 + p) ** self.n
+
+    def flow_stress(self, p, eta=0.0):
+        """CMSG flow stress ``σ_f = √(σ_y(p)² + σ_y0² ℓ η)`` in Pa (``eta`` in 1/m; NumPy)."""
+        return np.sqrt(self.yield_stress(p) ** 2 + self.gnd_term(eta))
+
+    def gnd_term(self, eta):
+        """``σ_y0² ℓ η`` (Pa²): the geometrically necessary dislocations' share of ``σ_f²``."""
+        return self.sigma_y**2 * self.intrinsic_length * np.asarray(eta, dtype=float)
 
     def _kernel_args(self) -> tuple[int, np.ndarray]:
         """``(hardening code, [σ_y0, H, K, n, ε₀])`` for the return-map kernel (Pa, 1)."""

@@ -70,12 +70,22 @@ _SQ32 = math.sqrt(1.5)
 
 
 @njit(cache=True)
-def _yield(kind, p, hp):
-    """Yield stress and its slope at ``p``; hp = [σ_y0, H, K, n, ε₀]."""
+def _yield(kind, p, hp, g):
+    """Flow stress and its slope at ``p``; hp = [σ_y0, H, K, n, ε₀], ``g = σ_y0² ℓ η`` (Pa²).
+
+    ``σ_f = √(σ_y(p)² + g)`` (CMSG), ``dσ_f/dp = σ_y σ_y'/σ_f``; ``g = 0`` returns ``σ_y(p)``
+    itself (J2, bit for bit).
+    """
     if kind == _LINEAR:
-        return hp[0] + hp[1] * p, hp[1]
-    s = hp[2] * (hp[4] + p) ** hp[3]
-    return s, hp[3] * s / (hp[4] + p)
+        s = hp[0] + hp[1] * p
+        ds = hp[1]
+    else:
+        s = hp[2] * (hp[4] + p) ** hp[3]
+        ds = hp[3] * s / (hp[4] + p)
+    if g > 0.0:
+        f = math.sqrt(s * s + g)
+        return f, s * ds / f
+    return s, ds
 
 
 @njit(cache=True)
@@ -107,19 +117,19 @@ def _creep_log_ratio(logc, n):
 
 
 @njit(cache=True)
-def _plastic_multiplier(q_tr, p_n, g3, kind, hp, a_dt, nc):
+def _plastic_multiplier(q_tr, p_n, g3, kind, hp, a_dt, nc, g):
     """Solve ``q_tr − 3GΔγ_p − 3G·a·Δt·σ_y(p_n+Δγ_p)ⁿ − σ_y(p_n+Δγ_p) = 0`` for ``Δγ_p ≥ 0``.
 
     The residual decreases monotonically; the root lies in ``[0, (q_tr − σ_y(p_n))/3G]``.
     Newton with bisection safeguard.
     """
-    sy, _ = _yield(kind, p_n, hp)
+    sy, _ = _yield(kind, p_n, hp, g)
     lo = 0.0
     hi = (q_tr - sy) / g3
     scale = hi
     x = 0.0
     for _ in range(200):
-        sy, hpr = _yield(kind, p_n + x, hp)
+        sy, hpr = _yield(kind, p_n + x, hp, g)
         r = q_tr - g3 * x - sy
         dr = -g3 - hpr
         if a_dt > 0.0:
@@ -141,7 +151,7 @@ def _plastic_multiplier(q_tr, p_n, g3, kind, hp, a_dt, nc):
 
 
 @njit(cache=True)
-def _scalar_return(q_tr, p_n, g3, kind, hp, a_dt, nc):
+def _scalar_return(q_tr, p_n, g3, kind, hp, a_dt, nc, g):
     """Equivalent stress after the return and the inelastic multipliers.
 
     Returns ``(q, Δγ_p, Δγ_c, β)`` with ``β = dq/dq_tr``.
@@ -162,10 +172,10 @@ def _scalar_return(q_tr, p_n, g3, kind, hp, a_dt, nc):
         dgc = q_tr / g3 * math.exp(logc + nc * y)
         beta = x / (x + nc * one_minus_x)
     if kind != _NO_YIELD:
-        sy, _ = _yield(kind, p_n, hp)
+        sy, _ = _yield(kind, p_n, hp, g)
         if q > sy:
-            dgp = _plastic_multiplier(q_tr, p_n, g3, kind, hp, a_dt, nc)
-            q, hpr = _yield(kind, p_n + dgp, hp)
+            dgp = _plastic_multiplier(q_tr, p_n, g3, kind, hp, a_dt, nc, g)
+            q, hpr = _yield(kind, p_n + dgp, hp, g)
             dgc = 0.0
             cr = 0.0
             if a_dt > 0.0:
@@ -177,13 +187,24 @@ def _scalar_return(q_tr, p_n, g3, kind, hp, a_dt, nc):
 
 
 @njit(parallel=True, cache=True)
-def _return_map_kernel(eps, eps_p, p, p_creep, K, G, kind, hp, a_dt, nc,
+def _return_map_kernel(eps, eps_p, p, p_creep, K, G, kind, hp, a_dt, nc, gnd,
                        sig, C, eps_p_new, p_new, p_creep_new):
     """Radial return at every point (``prange``): writes σ (Pa), the consistent tangent (Pa) and
-    the new internal variables into ``sig``, ``C``, ``eps_p_new``, ``p_new``, ``p_creep_new``."""
+    the new internal variables into ``sig``, ``C``, ``eps_p_new``, ``p_new``, ``p_creep_new``.
+
+    ``gnd[i] = σ_y0² ℓ η_i`` (Pa²) raises the flow stress to ``σ_f = √(σ_y² + gnd)`` and, with
+    creep, the creep drag stress by the same factor: ``a_i = a (σ_y(p_n)/σ_f(p_n))ⁿ`` (the CMSG
+    viscoplastic form ``ε̇ ∝ (q/σ_f)ⁿ``), both frozen over the step.
+    """
     n, m = eps.shape
     g3 = 3.0 * G
     for i in prange(n):
+        gi = gnd[i]
+        a_i = a_dt
+        if gi > 0.0 and a_dt > 0.0 and kind != _NO_YIELD:
+            s0, _ = _yield(kind, p[i], hp, 0.0)
+            sf, _ = _yield(kind, p[i], hp, gi)
+            a_i = a_dt * (s0 / sf) ** nc
         N = np.empty(m)
         tr = 0.0
         for k in range(3):
@@ -197,7 +218,7 @@ def _return_map_kernel(eps, eps_p, p, p_creep, K, G, kind, hp, a_dt, nc,
             norm2 += N[k] * N[k]
         norm = math.sqrt(norm2)
         q_tr = _SQ32 * norm
-        q, dgp, dgc, beta = _scalar_return(q_tr, p[i], g3, kind, hp, a_dt, nc)
+        q, dgp, dgc, beta = _scalar_return(q_tr, p[i], g3, kind, hp, a_i, nc, gi)
         dg = dgp + dgc
         if norm > 0.0:
             for k in range(m):
@@ -231,12 +252,13 @@ def _return_map_kernel(eps, eps_p, p, p_creep, K, G, kind, hp, a_dt, nc,
                               + 2.0 * G * beta * nn)
 
 
-def _run(deps, state: LawState, E, nu, kind, hp, a_dt, nc) -> LawResult:
+def _run(deps, state: LawState, E, nu, kind, hp, a_dt, nc, gnd=None) -> LawResult:
     """Check the shapes, run the kernel on ``state.eps + deps`` and pack the result.
 
     ``E`` in Pa; ``kind``/``hp`` the hardening code and parameters of
     :meth:`~solver.physics.law_params.J2Params._kernel_args`; ``a_dt`` the creep rate coefficient
-    times the step (Pa⁻ⁿ, 0: no creep), ``nc`` the creep exponent.
+    times the step (Pa⁻ⁿ, 0: no creep), ``nc`` the creep exponent; ``gnd`` the per-point CMSG term
+    ``σ_y0² ℓ η`` (Pa², ``None``: zero).
     """
     deps = np.ascontiguousarray(deps, dtype=float)
     if deps.ndim != 2 or deps.shape[1] not in (4, 6):
@@ -252,10 +274,14 @@ def _run(deps, state: LawState, E, nu, kind, hp, a_dt, nc) -> LawResult:
     eps_p_new = np.empty((n, m))
     p_new = np.empty(n)
     pc_new = np.empty(n)
+    if gnd is None:
+        gnd = np.zeros(n)
+    else:
+        gnd = np.ascontiguousarray(np.broadcast_to(gnd, (n,)), dtype=float)
     _return_map_kernel(eps, np.ascontiguousarray(state.eps_p, dtype=float),
                        np.ascontiguousarray(state.p, dtype=float),
                        np.ascontiguousarray(state.p_creep, dtype=float), float(K), float(G),
-                       kind, hp, float(a_dt), float(nc), sig, C, eps_p_new, p_new, pc_new)
+                       kind, hp, float(a_dt), float(nc), gnd, sig, C, eps_p_new, p_new, pc_new)
     return LawResult(sig, C, LawState(eps, eps_p_new, p_new, pc_new))
 
 
@@ -279,14 +305,29 @@ def elastic(deps: np.ndarray, state: LawState, params: ElasticParams) -> LawResu
     return _run(deps, state, params.E, params.nu, _NO_YIELD, _NO_HP, 0.0, 1.0)
 
 
-def j2_return_map(deps: np.ndarray, state: LawState, params: J2Params) -> LawResult:
+def _gnd(params: J2Params, eta):
+    """Per-point ``σ_y0² ℓ η`` (Pa²) or ``None`` when there is no size effect."""
+    if eta is None or params.intrinsic_length == 0.0:
+        return None
+    eta = np.asarray(eta, dtype=float)
+    if not (np.all(np.isfinite(eta)) and np.all(eta >= 0)):
+        raise ValueError("eta: allowed finite values >= 0 (1/m)")
+    return params.gnd_term(eta)
+
+
+def j2_return_map(deps: np.ndarray, state: LawState, params: J2Params,
+                  eta: np.ndarray | None = None) -> LawResult:
     """Rate-independent J2 plasticity with isotropic hardening: radial return, consistent tangent.
 
-    Trial ``q_tr``; if ``q_tr > σ_y(p_n)``: ``q = σ_y(p_n+Δγ) = q_tr − 3GΔγ`` (scalar Newton for
-    the Swift law, one step for linear hardening), ``β = H'/(3G + H')``.
+    Trial ``q_tr``; if ``q_tr > σ_f(p_n)``: ``q = σ_f(p_n+Δγ) = q_tr − 3GΔγ`` (scalar Newton for
+    the Swift law, one step for linear hardening), ``β = σ_f'/(3G + σ_f')``.
+
+    ``eta``: effective plastic-strain gradient per point (1/m, ``(n,)``, fixed over the step) for
+    the CMSG flow stress ``σ_f = √(σ_y(p)² + σ_y0² ℓ η)`` (``params.intrinsic_length = ℓ``); ``None``
+    or ``ℓ = 0``: J2 with ``σ_f = σ_y``.
     """
     kind, hp = params._kernel_args()
-    return _run(deps, state, params.E, params.nu, kind, hp, 0.0, 1.0)
+    return _run(deps, state, params.E, params.nu, kind, hp, 0.0, 1.0, _gnd(params, eta))
 
 
 def norton_creep(deps: np.ndarray, dt: float, state: LawState,
@@ -302,7 +343,8 @@ def norton_creep(deps: np.ndarray, dt: float, state: LawState,
 
 
 def elastoplastic_creep(deps: np.ndarray, dt: float, state: LawState,
-                        params: ElastoplasticCreepParams) -> LawResult:
+                        params: ElastoplasticCreepParams,
+                        eta: np.ndarray | None = None) -> LawResult:
     """Norton creep plus rate-independent J2 plasticity, for press-and-hold.
 
     Model: ``ε = ε_e + ε^c + ε^p`` with ``ε̇^c = a qⁿ (3/2) s/q`` (always active) and
@@ -321,11 +363,18 @@ def elastoplastic_creep(deps: np.ndarray, dt: float, state: LawState,
 
     The two branches are complementary (KKT), so the map is continuous. ``dt = 0`` gives
     :func:`j2_return_map`; ``σ_y → ∞`` gives :func:`norton_creep`.
+
+    Size effect (``eta``, ``params.plastic.intrinsic_length``, see :func:`j2_return_map`): the
+    geometrically necessary dislocations that raise the flow stress to ``σ_f`` also raise the
+    creep drag stress by the same factor, ``ε̇^c = a (q σ_y(p_n)/σ_f(p_n))ⁿ`` — CMSG's own
+    viscoplastic flow rule is ``ε̇^p ∝ (q/σ_f)^m`` (Huang et al. 2004). Without it, a strength
+    raised tenfold would creep at ``10ⁿ`` (≈ 10⁶·⁶) times the bulk rate at its own yield stress;
+    with it, a point at its flow stress creeps as bulk lithium does at the bulk yield stress.
     """
     dt = _check_dt(dt)
     j, c = params.plastic, params.creep
     kind, hp = j._kernel_args()
-    return _run(deps, state, j.E, j.nu, kind, hp, c.rate_coefficient * dt, c.n)
+    return _run(deps, state, j.E, j.nu, kind, hp, c.rate_coefficient * dt, c.n, _gnd(j, eta))
 
 
 # ----------------------------------------------------------------------------------------------
