@@ -176,6 +176,11 @@ class LithiumConfig:
                                                 check=positive)
     hardening_exponent: float | None = param(None, unit="1", doc="Swift exponent n",
                                              check=in_range(0.0, 1.0, lo_open=True))
+    intrinsic_length: float | None = param(
+        None, unit="m", doc="size-dependent strength (CMSG strain-gradient plasticity): intrinsic "
+        "length l in sigma_f = sqrt(sigma_y(p)^2 + sigma_y^2 l eta), eta the plastic-strain "
+        "gradient (1/m); the creep drag stress scales with sigma_f/sigma_y (0: bulk J2, no size "
+        "effect; none: the material file's intrinsic_length_m, else 0)", check=non_negative)
     creep: bool = param(True, unit="-", doc="Norton power-law creep on (needed for holds)")
     creep_exponent: float | None = param(None, unit="1", doc="Norton stress exponent n",
                                          check=in_range(1.0, 20.0))

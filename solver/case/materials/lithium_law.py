@@ -41,14 +41,17 @@ def _picker(cfg: LithiumConfig, mat: Material):
 def _plastic(cfg: LithiumConfig, E: float, nu: float, pick) -> J2Params:
     """J2 plasticity with linear or Swift (``power``) hardening."""
     sy = pick(cfg.yield_stress, "yield_stress_Pa", "yield_stress")
+    ell = cfg.intrinsic_length
+    if ell is None:
+        ell = float(getattr(material(cfg.material), "intrinsic_length_m", None) or 0.0)
     if cfg.hardening == "power":
         K = cfg.hardening_coefficient
         n = cfg.hardening_exponent
         if K is None or n is None:
             raise InputError("lithium.hardening = 'power': needs hardening_coefficient (Pa) "
                              "and hardening_exponent")
-        return J2Params(E, nu, sy, "power", K=K, n=n)
-    return J2Params(E, nu, sy, "linear", H=cfg.hardening_modulus)
+        return J2Params(E, nu, sy, "power", K=K, n=n, intrinsic_length=ell)
+    return J2Params(E, nu, sy, "linear", H=cfg.hardening_modulus, intrinsic_length=ell)
 
 
 def _creep(cfg: LithiumConfig, mat: Material, pick) -> NortonParams:

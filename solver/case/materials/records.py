@@ -91,7 +91,8 @@ class LithiumMaterial(Material):
     ``creep_activation_energy_J_per_mol`` at ``creep_reference_temperature_K`` (unset: the
     temperature of the case); optional cross-checks and scatter of the source (shear and bulk
     modulus, yield scatter and tension range), ``electronic_conductivity_S_per_m``, the creep data
-    the prefactor was fitted to and the fit's numbers (``creep_fit``, 1/s/MPa^n and decades).
+    the prefactor was fitted to and the fit's numbers (``creep_fit``, 1/s/MPa^n and decades);
+    ``intrinsic_length_m``, the CMSG length of a size-dependent strength (unset: 0, bulk J2).
     """
 
     youngs_modulus_Pa: float = value(check=positive)
@@ -110,6 +111,7 @@ class LithiumMaterial(Material):
     yield_stress_tension_max_Pa: float | None = bound()
     creep_data: CreepData | None = value(None)
     creep_fit: Mapping[str, float] | None = value(None)
+    intrinsic_length_m: float | None = value(None, non_negative)
 
 
 @dataclass(frozen=True, slots=True)
