@@ -131,3 +131,17 @@ def test_area_load_laws():
     assert_allclose(R.contact_area_fraction_small_load(1e5, 1e9, 0.1),
                     R.KAPPA_PERSSON * 1e-3)
     assert_allclose(R.contact_area_fraction_plastic([0.3e6, 10e6], 1e6), [0.1, 1.0])
+
+
+def test_cmsg_intrinsic_length_of_lithium_and_nix_gao():
+    """ℓ = M² r̄ α² (μ/σ)² b: bulk lithium (μ 2.83 GPa, b 0.302 nm, σ 0.8 MPa) gives millimetres
+    (benchmarks/data/strain_gradient_plasticity.md §6.1 rounds them to 6.1 and 17 mm at α = 0.3, 0.5)."""
+    from solver.physics import references as R
+    ell3 = R.cmsg_intrinsic_length(2.83e9, 0.8e6, 3.02e-10, 0.3)
+    ell5 = R.cmsg_intrinsic_length(2.83e9, 0.8e6, 3.02e-10, 0.5)
+    assert ell3 == pytest.approx(6.05e-3, rel=0.01)
+    assert ell5 == pytest.approx(16.8e-3, rel=0.01)
+    assert ell5 / ell3 == pytest.approx((0.5 / 0.3) ** 2, rel=1e-12)
+    H = R.nix_gao_hardness([1e-9, 1e-6, 1.0], 2e6, 1e-6)
+    assert H[1] == pytest.approx(2e6 * math.sqrt(2), rel=1e-12)
+    assert H[2] == pytest.approx(2e6, rel=1e-5) and H[0] == pytest.approx(2e6 * math.sqrt(1001))
