@@ -96,11 +96,12 @@ HARDNESS_FACTOR = (2.0 + math.pi) / math.sqrt(3.0)
 
 
 def lithium():
-    """``(J2Params, ElastoplasticCreepParams)`` of the default case's lithium (the material file)."""
+    """``(J2Params, ElastoplasticCreepParams)`` of the default case's lithium (the material file)
+    without its size effect (``intrinsic_length = 0``): the references here are for bulk J2."""
     from solver.case.config import LithiumConfig
     from solver.case.materials import lithium_law_params
 
-    params = lithium_law_params(LithiumConfig())
+    params = lithium_law_params(LithiumConfig(intrinsic_length=0.0))
     return params.plastic, params
 
 

@@ -27,7 +27,7 @@ from solver.case.materials import (
 EXPECTED = {"copper", "llzo", "lithium_masias2019", "lpscl"}
 UNITLESS = {"poisson_ratio", "creep_stress_exponent", "two_point_stress_exponent",
             "rate_ratio_data", "rate_ratio_law_n6p56", "log_least_squares_max_deviation_decades"}
-UNIT_SUFFIXES = ("_Pa", "_K", "_S_per_m", "_per_s", "_J_per_mol", "_per_s_per_MPa_n")
+UNIT_SUFFIXES = ("_Pa", "_K", "_S_per_m", "_per_s", "_J_per_mol", "_per_s_per_MPa_n", "_m")
 
 
 def test_list_and_load():
@@ -97,12 +97,14 @@ def test_lithium_builds_law_parameters():
     """The one mapping (case defaults, no overrides) gives exactly the material file's numbers."""
     m = load_material("lithium_masias2019")
     j = L.J2Params(E=m["youngs_modulus_Pa"], nu=m["poisson_ratio"], sigma_y=m["yield_stress_Pa"],
-                   H=m["hardening_modulus_Pa"])
+                   H=m["hardening_modulus_Pa"], intrinsic_length=m["intrinsic_length_m"])
     c = L.NortonParams.from_mpa(m["creep_prefactor_per_s_per_MPa_n"], m["creep_stress_exponent"],
                                 Q=m["creep_activation_energy_J_per_mol"],
                                 T=m["temperature_K"], T_ref=m["creep_reference_temperature_K"])
     assert lithium_law_params(LithiumConfig()) == L.ElastoplasticCreepParams(j, c)
     assert_allclose(c.strain_rate(0.6e6), 9.242e-3 * 0.6**6.56, rtol=1e-12)
+    bulk = lithium_law_params(LithiumConfig(intrinsic_length=0.0))
+    assert bulk.plastic.intrinsic_length == 0.0 and m["intrinsic_length_m"] > 0
 
 
 def test_lithium_law_params_overrides_and_mechanisms():
