@@ -1,4 +1,4 @@
-"""Conical (Berkovich-equivalent) indentation of elastic–perfectly-plastic lithium: H vs depth.
+"""Conical (Berkovich-equivalent) indentation of lithium: H vs depth, bulk J2 and size-dependent.
 
 A rigid cone of semi-angle 70.3° (the Berkovich-equivalent cone: same projected area at the same
 depth; its face makes ``β = 19.7°`` with the surface) is pressed frictionlessly into a lithium
@@ -30,6 +30,38 @@ Checks, default material lithium E = 7.82 GPa, ν = 0.38, σ_y = 0.8 MPa, perfec
   64: the 2 % in P is the finite block, whose top cuts off the settlement beyond ``L ≈ 50 a``, an
   ``O(a/L)`` change of the depth). This checks what the plastic hardness cannot: the cone's
   geometry and the depth (``H`` does not involve ``h``).
+
+**Size effect** (issue #16; CMSG lithium, :class:`solver.physics.law_params.J2Params` with
+``intrinsic_length`` ℓ, the plastic-strain gradient from :mod:`solver.fem.plastic_gradient`):
+with ℓ the only length besides ``h``, ``H/σ_y`` is a function of ``x = ℓ/h`` alone, so one sweep
+of ℓ at ``h = 1 µm`` (:func:`master_curve`) gives ``H(h)`` for every ℓ and depth.
+
+* **Nix–Gao form** (Nix & Gao, J. Mech. Phys. Solids 46, 411 (1998); Huang et al. 2004 show
+  CMSG reproduces it): ``H² − H₀² ∝ 1/h``; checked as the exponent of ``F² − F₀²`` against
+  ``x``, 1 ± 0.15 (measured 0.993 small, 0.975 full).
+* **Calibration (one data set):** ℓ by least squares in ``ln H`` on the pop-in locus of Herbert
+  et al. 2018 (P3; the transition from diffusion- to dislocation-mediated flow, which is what a
+  dislocation model describes): 44 MPa at 425 nm, 104 MPa at 204 nm. Full: **ℓ = 3.44 mm**
+  (small 4.11 mm), rms misfit 0.23 in ``ln H`` (CMSG's slope is ``h^-1/2``, the locus's
+  ``h^-1.17``). Checked against the Taylor estimate ``M² r̄ α² (μ/σ_y)² b`` for α = 0.2–0.5
+  (2.7–16.8 mm): inside (α = 0.24). This ℓ is ``intrinsic_length_m`` of
+  ``solver/case/materials/lithium_masias2019.toml``.
+* **Prediction 1 (a decade smaller):** H at 40 nm against Herbert et al. 2018 (P2), 23 MPa at
+  0.195 1/s and 175 MPa at 1.364 1/s: predicted 183 MPa (full; small 205), checked inside the
+  measured range widened by 1.5× (15.3–262 MPa). Against the faster rate it is +5 %; against the
+  slower one ×8: the 40 nm flow is diffusional (rate sensitivity ≈ 1, P2), which the model
+  lacks.
+* **Prediction 2 (µm indents, another lab):** Wang & Cheng 2017 loaded Berkovich indents in
+  foil to 5.88 mN, "most ≳ 5 µm" and "≲ 12 µm" deep: predicted depth at 5.88 mN 4.13 µm (full;
+  small 3.91), checked inside 5–12 µm widened by 1.5× (3.3–18 µm). Bulk J2 gives 7.9 µm —
+  inside the range unwidened: at this scale the data do not discriminate, and the model's
+  lithium is, if anything, too strong there.
+* **What is not shown:** the issue asks for a prediction within a factor 1.5 over a decade of
+  size; no lithium hardness-vs-depth curve or per-pillar data could be read here
+  (``benchmarks/data/lithium_hardness_depth.md``), so the predictions are checked against the
+  ranges above, not point by point. Micropillars (Xu et al. 2017, 15–105 MPa at 9.45–1.39 µm)
+  are uniform compression: no plastic-strain gradient, so CMSG gives them bulk strength — a
+  size effect of source starvation that this model does not contain.
 
 Model: axisymmetric (``r, z``), block radius and thickness ``BLOCK · a₀`` with
 ``a₀ = A_OVER_GEOMETRIC · h cotβ = 1.25 h cotβ`` the expected contact radius (measured
@@ -93,7 +125,11 @@ from solver.fem import contact
 from solver.fem import contact_results
 
 NAME = "indentation_size_effect"
-CITATION = ("Tabor, The Hardness of Metals (1951) and Johnson, Contact Mechanics (1985) ch. 6: "
+CITATION = ("Herbert, Hackney, Thole, Dudney, Phani, J. Mater. Res. 33, 1347 and 1361 (2018): Li "
+            "nanoindentation (calibration: P3 pop-in locus; prediction: P2 40 nm); Wang & Cheng, "
+            "Scripta Mater. 130, 191 (2017): Li micro-indentation; Nix & Gao, J. Mech. Phys. Solids "
+            "46, 411 (1998); Huang et al., Int. J. Plasticity 20, 753 (2004): CMSG; "
+            "Tabor, The Hardness of Metals (1951) and Johnson, Contact Mechanics (1985) ch. 6: "
             "fully plastic cone indentation H ≈ 3Y; Mata, Anglada & Alcalá, J. Mater. Res. 17, "
             "964 (2002): H = 2.7σ_r (FE); Sneddon, Int. J. Eng. Sci. 3, 47 (1965): elastic cone; "
             "lithium: Masias et al., J. Mater. Sci. 54, 2585 (2019)")
@@ -398,22 +434,20 @@ def size_effect_checks(comm, size: str) -> list[Check]:
     checks.append(Check(f"J2 (no size effect) depth at {WC_FORCE * 1e3:.2f} mN", h_j2,
                         kind="info", unit="m"))
     depths = np.geomspace(20e-9, 20e-6, 13)
-    data_d = [P2_DEPTH, P2_DEPTH, *(d for d, _ in CALIBRATION)]
-    data_h = [lo, hi, *(H for _, H in CALIBRATION)]
-    checks.append(Check("H(h) of the calibrated model at the data depths (MPa)",
-                        float(hardness_at(mc, ell, CALIBRATION[0][0])) / 1e6,
-                        kind="info", curve={
-                            "x": data_d, "computed": list(hardness_at(mc, ell, data_d) / 1e6),
-                            "reference": [v / 1e6 for v in data_h],
-                            "xlabel": "indentation depth h (m)",
-                            "ylabel": "hardness H (MPa); reference: Herbert 2018 P2 (40 nm, "
-                            "two rates), P3 (204, 425 nm)", "logx": True, "logy": True}))
+    cal_d = sorted(d for d, _ in CALIBRATION)
+    cal_h = [dict(CALIBRATION)[d] / 1e6 for d in cal_d]
+    checks.append(Check("calibrated model vs Herbert 2018 P3 pop-in points (H, MPa)",
+                        float(hardness_at(mc, ell, cal_d[0])) / 1e6, kind="info", curve={
+                            "x": cal_d, "computed": list(hardness_at(mc, ell, cal_d) / 1e6),
+                            "reference": cal_h, "xlabel": "indentation depth h (m)",
+                            "ylabel": "hardness H (MPa); reference: Herbert P3",
+                            "logx": True, "logy": True}))
     checks.append(Check("H(h) of the calibrated model, 20 nm – 20 µm (MPa)",
                         float(hardness_at(mc, ell, 1e-6)) / 1e6, kind="info", curve={
                             "x": list(depths), "computed": list(hardness_at(mc, ell, depths) / 1e6),
                             "reference": [F[0] * SIGMA_Y / 1e6] * len(depths),
                             "xlabel": "indentation depth h (m)",
-                            "ylabel": "hardness H (MPa); reference: J2 (bulk σ_y)",
+                            "ylabel": "hardness H (MPa); reference: bulk J2",
                             "logx": True, "logy": True}))
     checks.append(Check("master curve wall time", mc["wall_s"], kind="info", unit="s"))
     return checks

@@ -220,7 +220,7 @@ class PressConfig:
     """The press cycle: ramp to each target pressure, hold, then release."""
 
     pressures: tuple[float, ...] = param(
-        (0.5e6, 1e6, 2e6), unit="Pa", doc="target mean pressures, in order", check=positive)
+        (0.5e6, 2e6, 10e6), unit="Pa", doc="target mean pressures, in order", check=positive)
     hold_times: tuple[float, ...] = param(
         (0.0, 0.0, 60.0), unit="s", doc="hold time at each target pressure (creep)",
         check=non_negative)

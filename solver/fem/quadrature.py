@@ -35,6 +35,7 @@ import numpy as np
 from solver.errors import InputError
 from solver.fem.backend import import_dolfinx
 from solver.fem.kinematics import strain_mandel
+from solver.fem.plastic_gradient import PlasticStrainGradient
 from solver.physics import laws
 
 #: Parameter types of the inelastic laws (quadrature-point state needed).
@@ -159,7 +160,6 @@ class QuadratureLaw:
         self.eta = np.zeros(self.n_points)
         self._gradient = None
         if intrinsic_length(material) > 0.0:
-            from solver.fem.plastic_gradient import PlasticStrainGradient
             self._gradient = PlasticStrainGradient(self)
         self.dt = 0.0
         self._key = None
