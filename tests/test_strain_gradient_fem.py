@@ -156,3 +156,37 @@ def test_gradient_hardening_shrinks_the_plastic_zone_and_survives_a_restore():
     fresh = _problem("plane_strain", ell, "sz2_")
     fresh.restore(dataclasses.replace(cp.load), owned)
     np.testing.assert_array_equal(fresh.law.eta, cp.law.eta)
+
+
+def cmsg_case(prefix: str = "cmsg_ranks_") -> dict:
+    """A CMSG press (η from the field, three steps): numbers every rank count must reproduce."""
+    cp = _problem("plane_strain", 1e-3, prefix, n=24)
+    s, st = _press(cp)
+    return {"fraction": s.fraction, "force": s.force,
+            "p_max": COMM.allreduce(float(st.p.max(initial=0.0)), op=_max()),
+            "eta_max": COMM.allreduce(float(cp.law.eta.max(initial=0.0)), op=_max()),
+            "ranks": COMM.size}
+
+
+@pytest.mark.mpi
+def test_one_and_two_ranks_agree_with_gradient_hardening():
+    import json
+    from pathlib import Path
+
+    from mpi_helpers import mpirun
+    if COMM.size > 1:
+        pytest.skip("compares a serial run with a 2-rank run")
+    serial = cmsg_case()
+    proc = mpirun([str(Path(__file__).resolve())])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert parallel["ranks"] == 2 and serial["eta_max"] > 0
+    for key in ("fraction", "force", "p_max", "eta_max"):
+        assert parallel[key] == pytest.approx(serial[key], rel=1e-8), key
+
+
+if __name__ == "__main__":
+    import json
+    result = cmsg_case()
+    if COMM.rank == 0:
+        print(json.dumps(result))
