@@ -181,13 +181,12 @@ def _depth_step(cp, w: float, stress_scale: float) -> int:
     from solver.errors import SolveError
     from solver.fem.newton import newton
 
+    from solver.simulation.loadstep import place_rigidly
+
     cp.set_residual_scale(stress_scale)
     saved = cp.u.x.array.copy()
     if not cp.load.loaded:
-        bs = cp.V.dofmap.index_map_bs
-        cp.u.x.array[cp.vertical::bs] = -w
-        cp.u.x.array[cp.face_dofs] = np.maximum(cp.u.x.array[cp.face_dofs], cp.lower)
-        cp.u.x.scatter_forward()
+        place_rigidly(cp, w)
     cp.platen.value = -w
     try:
         _, its, _ = newton(cp, stress_scale, 0.0)  # (the pressure only labels errors)

@@ -44,6 +44,17 @@ class StepResult(NamedTuple):
     time: float = 0.0
 
 
+
+def place_rigidly(cp, w: float) -> None:
+    """First iterate of a first step: the block moved down rigidly by ``w`` (m), the face nodes
+    that then penetrate put on the surface, the platen at ``−w``."""
+    bs = cp.V.dofmap.index_map_bs
+    cp.u.x.array[cp.vertical::bs] = -w
+    cp.u.x.array[cp.face_dofs] = np.maximum(cp.u.x.array[cp.face_dofs], cp.lower)
+    cp.u.x.scatter_forward()
+    cp.platen.value = -w
+
+
 def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> StepResult:
     """Solve from the last committed state to the mean pressure ``pressure`` (Pa) over ``dt`` (s).
 
@@ -180,12 +191,7 @@ def _bordered_step(cp: ContactProblem, pressure: float,
     dt = cp.law.dt if cp.law is not None else 0.0
     if not cp.load.loaded:
         w0, f0, k = _platen_start(cp, target)
-        w = w0 + (target - f0) / k
-        bs = cp.V.dofmap.index_map_bs
-        cp.u.x.array[cp.vertical::bs] = -w
-        cp.u.x.array[cp.face_dofs] = np.maximum(cp.u.x.array[cp.face_dofs], cp.lower)
-        cp.u.x.scatter_forward()
-        cp.platen.value = -w
+        place_rigidly(cp, w0 + (target - f0) / k)
     try:
         reason, its, lits = cp.active_set.solve_force(pressure, dt, target, tol)
         return its, lits, reason, cp.active_set.stiffness
