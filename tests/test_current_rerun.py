@@ -379,3 +379,15 @@ def test_default_cycle_asr_falls_with_pressure_and_shows_hysteresis(default_run)
     for s in inside:
         ref = float(np.interp(math.log(s["mean_pressure"]), lp, asr))
         assert s["asr_ohm_m2"] < ref, (s["step"], s["mean_pressure"], s["asr_ohm_m2"], ref)
+
+
+def test_results_name_the_lithium_law_they_were_computed_with(default_run):
+    """The resolved law (case over material file) is in results.json, the size effect included."""
+    from solver.case.materials.loader import load_material
+    res, _, _ = default_run
+    law = res["output"]["press"]["lithium_law"]
+    m = load_material("lithium_masias2019")
+    assert law["law"] == "ElastoplasticCreepParams"
+    assert law["plastic_intrinsic_length"] == m["intrinsic_length_m"] > 0
+    assert law["plastic_sigma_y"] == m["yield_stress_Pa"]
+    assert law["creep_n"] == m["creep_stress_exponent"]

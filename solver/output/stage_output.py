@@ -16,6 +16,7 @@ import numpy as np
 from solver.case.config import Case
 from solver.fem.contact_results import plastic_strain_section
 from solver.output import plots, summary_plot
+from solver.simulation.press import lithium_law
 from solver.simulation.surface import SurfaceResult
 from solver.surface.statistics import target_psd
 
@@ -79,6 +80,7 @@ def press_output(case: Case, setup, rf, cycle, records, wall: float, part: str) 
                  "face_element_size": setup.block.h_lateral,
                  "elements_per_short_cutoff": setup.elements_per_short_cutoff,
                  "thickness": setup.block.thickness},
+        "lithium_law": law_parameters(lithium_law(case.lithium)),
         "steps": steps,
         "curve": {"mean_pressure": [r.mean_pressure for r in records],
                   "contact_fraction": [r.contact_fraction for r in records],
@@ -101,6 +103,27 @@ def press_output(case: Case, setup, rf, cycle, records, wall: float, part: str) 
     if case.output.plots:
         out["files"].update(press_figures(rf, cycle, records, peak,
                                          summary="current" not in case.output.stages))
+    return out
+
+
+def law_parameters(params) -> dict:
+    """The resolved constitutive parameters (case values over the material file), SI units, as
+    ``{"law": class name, field: value, ...}`` with nested parameter objects flattened by prefix
+    (``plastic_sigma_y``, ``creep_A``, …), so that a result says which lithium it was computed with
+    (e.g. ``plastic_intrinsic_length``, m)."""
+    import dataclasses
+
+    out = {"law": type(params).__name__}
+
+    def walk(obj, prefix):
+        for f in dataclasses.fields(obj):
+            v = getattr(obj, f.name)
+            if dataclasses.is_dataclass(v):
+                walk(v, f"{prefix}{f.name}_")
+            else:
+                out[f"{prefix}{f.name}"] = v
+
+    walk(params, "")
     return out
 
 
