@@ -7,6 +7,7 @@ The stages compute (:mod:`solver.simulation`); this module writes what they comp
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from pathlib import Path
@@ -111,8 +112,6 @@ def law_parameters(params) -> dict:
     ``{"law": class name, field: value, ...}`` with nested parameter objects flattened by prefix
     (``plastic_sigma_y``, ``creep_A``, …), so that a result says which lithium it was computed with
     (e.g. ``plastic_intrinsic_length``, m)."""
-    import dataclasses
-
     out = {"law": type(params).__name__}
 
     def walk(obj, prefix):

@@ -38,12 +38,13 @@ def _picker(cfg: LithiumConfig, mat: Material):
     return pick
 
 
-def _plastic(cfg: LithiumConfig, E: float, nu: float, pick) -> J2Params:
-    """J2 plasticity with linear or Swift (``power``) hardening."""
+def _plastic(cfg: LithiumConfig, mat: Material, E: float, nu: float, pick) -> J2Params:
+    """J2 plasticity with linear or Swift (``power``) hardening, and the CMSG length (the case's,
+    else the material file's, else 0)."""
     sy = pick(cfg.yield_stress, "yield_stress_Pa", "yield_stress")
     ell = cfg.intrinsic_length
     if ell is None:
-        ell = float(getattr(material(cfg.material), "intrinsic_length_m", None) or 0.0)
+        ell = float(getattr(mat, "intrinsic_length_m", None) or 0.0)
     if cfg.hardening == "power":
         K = cfg.hardening_coefficient
         n = cfg.hardening_exponent
@@ -89,7 +90,7 @@ def lithium_law_params(cfg: LithiumConfig) -> LawParams:
     E = pick(cfg.youngs_modulus, "youngs_modulus_Pa", "youngs_modulus")
     nu = pick(cfg.poisson_ratio, "poisson_ratio", "poisson_ratio")
     elastic = ElasticParams(E, nu)  # checks E and ν first, whatever else is on
-    plastic = _plastic(cfg, E, nu, pick) if cfg.plasticity else None
+    plastic = _plastic(cfg, mat, E, nu, pick) if cfg.plasticity else None
     creep = _creep(cfg, mat, pick) if cfg.creep else None
     if plastic is not None and creep is not None:
         return ElastoplasticCreepParams(plastic, creep)
