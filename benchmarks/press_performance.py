@@ -80,6 +80,18 @@ active-set default since it analyses once, see :data:`solver.fem.petsc.PROFILE_O
 **press 234 s, one Newton step 2.85 s = 0.34 linear solves, whole press 27.8 linear solves**
 (was ≈ 245; the linear solve's 8.4 s include METIS's analysis), 2774 B/dof. ``small`` with
 METIS: 13 iterations per increment, press 31.6 linear solves.
+
+Since the default lithium is size-dependent (CMSG, intrinsic length 3.4 mm from the material
+file), ``full`` on 2 ranks (2026-12-06, quiet machine, commit after f5875be): Newton iterations
+30, 19, 23 (**mean 24.0**), 72 Newton steps, no cut-back, A_r/A0 = 0.0399; **press 205 s, one
+Newton step 2.84 s = 0.33 linear solves (8.59 s), whole press 23.8 linear solves**, 2825 B/dof
+above the imports. With MUMPS's parallel analysis (PT-Scotch, ``ICNTL(28) = 2``, given as
+options; the linear solve then uses it too): same iterations, press 244 s, step 3.39 s, linear
+solve 3.92 s, whole press 62.4 linear solves — slower factorisations, so not the default (see
+:data:`solver.fem.petsc.MUMPS_PARALLEL_ANALYSIS`). ``small``, 1 rank: 15, 15, 10 (13.3), press
+30.0 linear solves. Perfectly plastic lithium (``hardening_modulus = 0``) at ``small`` did not
+finish its first increment in 600 s (line search cut to α ≈ 1/256 for dozens of iterations,
+the residual stalled at interior nodes under the spots): an open solver problem.
 """
 
 from __future__ import annotations
@@ -124,7 +136,7 @@ NEWTON_MEAN_MAX = {"small": 16.0, "full": 35.0}
 TARGETS = {"small": (25.0, 10.0), "full": (20.0, 8.0)}
 
 
-def linear_solve(cp, pressure: float, prefix: str) -> dict:
+def linear_solve(cp, pressure: float, prefix: str, parallel_analysis: bool = False) -> dict:
     """One linear-elasticity solve on the contact problem's mesh and space: face bonded
     (vertical displacement 0), the same lateral conditions and top pressure, LU (MUMPS, METIS)
     as the contact preset. Times assembly, factorisation (``KSPSetUp``) and solve (s)."""
@@ -169,10 +181,11 @@ def linear_solve(cp, pressure: float, prefix: str) -> dict:
     ksp = PETSc.KSP().create(comm)
     ksp.setOperators(A)
     # the press's ordering (METIS; a 2D profile under vinewtonrsls:
-    # solver.fem.petsc.PROFILE_ORDERING), so that the ratio compares a Newton step with one
-    # solve of the same factorisation
+    # solver.fem.petsc.PROFILE_ORDERING), and its analysis (parallel where the press's was), so
+    # that the ratio compares a Newton step with one solve of the same factorisation
     petsc.apply(ksp, prefix, petsc.preset(
-        petsc.LINEAR_LU, **({} if cp.active_set is not None else petsc.PROFILE_ORDERING)))
+        petsc.LINEAR_LU, **({} if cp.active_set is not None else petsc.PROFILE_ORDERING),
+        **(petsc.MUMPS_PARALLEL_ANALYSIS if parallel_analysis else {})))
     ksp.setUp()  # the factorisation, logged apart from KSPSolve as in SNES vinewtonrsls
     comm.Barrier()
     t2 = time.perf_counter()
@@ -201,9 +214,13 @@ def run(size: str = "small") -> list[Check]:
     peak = comm.allreduce(perf.peak_rss_bytes(), op=MPI.SUM)  # the press alone
     cp = pr.cycle.cp
     press_ksp = cp.active_set.ksp if cp.active_set is not None else cp.snes.getKSP()
-    factor_mb = float(press_ksp.getPC().getFactorMatrix().getMumpsInfog(22))
+    factor = press_ksp.getPC().getFactorMatrix()
+    factor_mb = float(factor.getMumpsInfog(22))
+    # INFOG(32): 1 sequential analysis, 2 parallel (see solver.fem.petsc.MUMPS_PARALLEL_ANALYSIS)
+    analysis = float(factor.getMumpsInfog(32))
     press_ksp.reset()  # free the press's factor before the linear solve
-    lin = linear_solve(pr.cycle.cp, PRESSURE, f"perf_linear_n{n_face}_")
+    lin = linear_solve(pr.cycle.cp, PRESSURE, f"perf_linear_n{n_face}_",
+                       parallel_analysis=analysis == 2)
 
     split = perf.press_split(pr.press_events)
     snes_t = split["snes"]
@@ -218,6 +235,7 @@ def run(size: str = "small") -> list[Check]:
         ("contact fraction at the last increment", pr.fraction, "1"),
         ("converged increments", float(len(recs)), "1"),
         ("cut-back solves (failed, retried smaller)", float(pr.solves - len(recs)), "1"),
+        ("MUMPS analysis of the press (INFOG(32): 1 sequential, 2 parallel)", analysis, "1"),
         ("MUMPS analyses (symbolic LU) in the press", float(pr.press_events["MatLUFactorSym"][1]),
          "1"),
         ("Newton iterations per increment (max)",

@@ -114,6 +114,21 @@ LINEAR_LU: dict[str, object] = {
     "mat_mumps_icntl_7": 5,
 }
 
+#: MUMPS's analysis (ordering and symbolic factorisation) in parallel: ``ICNTL(28) = 2`` with
+#: ``ICNTL(29) = 1`` (PT-Scotch; the wheel's PETSc has PT-Scotch, not ParMETIS). **Not a default**:
+#: the active-set press analyses once per run, and PT-Scotch's ordering makes every numeric
+#: factorisation after it slower than METIS's. Measured (``mpiexec -n 2 python
+#: benchmarks/press_performance.py --size full``, 1 000 046 dofs, 72 Newton steps, quiet machine,
+#: 2026-12-06): sequential METIS analysis press 205 s, one Newton step 2.84 s, one linear solve
+#: (analysis included) 8.59 s; parallel PT-Scotch analysis press 244 s, step 3.39 s, linear solve
+#: 3.92 s (INFOG(32) = 2, the analysis itself ≈ 0.6 s instead of ≈ 4.7 s). Worth it where one
+#: factorisation is used few times, or where rank 0 cannot hold the gathered matrix (the
+#: sequential analysis gathers it there): give it as options, e.g.
+#: ``PETSC_OPTIONS="-lamina_press_as_mat_mumps_icntl_28 2 -lamina_press_as_mat_mumps_icntl_29 1"``
+#: (``benchmarks/press_performance.py`` then factorises its reference linear solve the same way).
+MUMPS_PARALLEL_ANALYSIS: dict[str, object] = {"mat_mumps_icntl_28": 2, "mat_mumps_icntl_29": 1}
+
+
 #: Option families that PETSc reads when the object is set up (a factorisation is created,
 #: multigrid levels are built), not in setFromOptions: :func:`apply` leaves them in the
 #: database. Without ``mg_`` here the presets' ``mg_levels_*`` options were removed before
