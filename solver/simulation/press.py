@@ -184,6 +184,7 @@ class StepRecord:
     plastic_zone_depth: float
     spots: dict = field(default_factory=dict)
     platen_displacement: float | None = None  # m, downward from first touch; platen control
+    pressure_map_sampling_factor: float = 1.0  # map scaled to the face's force (contactmap)
 
     def summary(self) -> dict:
         d = dict(self.__dict__)
@@ -355,11 +356,14 @@ class PressCycle:
             "gap": np.maximum(gap, 0.0), "pressure": np.maximum(pres, 0.0),
             "in_contact_nearest": inc.astype(float)}, self.setup.node_lines, self.setup.grid_lines)
         in_contact = grid["in_contact"] > 0.5
+        pmap, factor = grid["pressure"], 1.0
+        if cp.kind != "axisymmetric":  # an axisymmetric face's grid mean is not its area mean
+            pmap, factor = contactmap.force_consistent(pmap, st.force / cp.face_area)
         Lx, Ly = self.setup.physical_sizes
         nx, ny = in_contact.shape
         cell = (Lx / nx) * (Ly / ny if ny > 1 else 1.0)
         spots = spot_statistics(in_contact, cell)
-        self.maps.append(grid["pressure"], grid["gap"], in_contact, self.pressure, cp.load.time, phase)
+        self.maps.append(pmap, grid["gap"], in_contact, self.pressure, cp.load.time, phase)
         depth = contact_results.plastic_zone_depth(cp)
         # the applied load over the real contact area (A_r: the FE face's nodal areas in
         # contact, as contact_fraction): p̄/(A_r/A0) by the force balance. The grid-interpolated
@@ -369,11 +373,12 @@ class PressCycle:
             newton_iterations=iterations, contact_fraction=st.fraction,
             contact_fraction_grid=float(in_contact.mean()),
             void_volume_per_area=float(grid["gap"].mean()),
-            max_contact_pressure=float(grid["pressure"].max()),
+            max_contact_pressure=float(pmap.max()),
             mean_contact_pressure=self.pressure / st.fraction if st.fraction > 0 else 0.0,
             plastic_zone_depth=float(depth), spots=spots,
             platen_displacement=(-float(cp.platen.value) - cp.first_touch
-                                 if cp.control == "platen" else None))
+                                 if cp.control == "platen" else None),
+            pressure_map_sampling_factor=factor)
         self.records.append(rec)
         if self.progress:
             self.progress(self._segment_index, self._n_segments, rec, False)
