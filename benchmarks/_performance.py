@@ -39,6 +39,7 @@ GRID_MAX = 65536  # solver.case.config: nb_grid_pts entries ≤ 65 536
 #: PETSc log events read back (time: largest over the ranks).
 EVENTS = ("SNESSolve", AS_EVENT, "SNESFunctionEval", "SNESJacobianEval", "SNESLineSearch",
           "KSPSolve", "KSPSetUp", "PCSetUp", "PCApply", "MatLUFactorSym", "MatLUFactorNum",
+          "MatCholFctrSym", "MatCholFctrNum",
           "MatSolve")
 
 
@@ -100,6 +101,9 @@ def events(stage, comm) -> dict[str, tuple[float, int]]:
     for name in EVENTS:
         info = PETSc.Log.Event(name).getPerfInfo(stage.id)
         out[name] = (comm.allreduce(float(info["time"]), op=MPI.MAX), int(info["count"]))
+    for kind in ("Sym", "Num"):  # LU or LDLᵀ (solver.fem.petsc.CONTACT_AS_DIRECT): either
+        lu, ldl = out[f"MatLUFactor{kind}"], out[f"MatCholFctr{kind}"]
+        out[f"Factor{kind}"] = (lu[0] + ldl[0], lu[1] + ldl[1])
     return out
 
 

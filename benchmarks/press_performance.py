@@ -89,7 +89,12 @@ above the imports. With MUMPS's parallel analysis (PT-Scotch, ``ICNTL(28) = 2``,
 options; the linear solve then uses it too): same iterations, press 244 s, step 3.39 s, linear
 solve 3.92 s, whole press 62.4 linear solves — slower factorisations, so not the default (see
 :data:`solver.fem.petsc.MUMPS_PARALLEL_ANALYSIS`). ``small``, 1 rank: 15, 15, 10 (13.3), press
-30.0 linear solves. Perfectly plastic lithium (``hardening_modulus = 0``) at ``small`` did not
+30.0 linear solves.
+With the symmetric factorisation (LDLᵀ, :data:`solver.fem.petsc.CONTACT_AS_DIRECT`, the reference
+linear solve factorised the same way), ``full`` on 2 ranks: same iterations and contact fraction,
+**press 176 s (was 205 s), one Newton step 2.44 s = 0.33 linear solves (7.30 s), whole press
+24.1 linear solves, 2187 B/dof above the imports (was 2825), MUMPS factor 750 B/dof (was 1225)**;
+``small``, 1 rank: press 2.0 s = 23.0 linear solves. Perfectly plastic lithium (``hardening_modulus = 0``) at ``small`` did not
 finish its first increment in 600 s (line search cut to α ≈ 1/256 for dozens of iterations,
 the residual stalled at interior nodes under the spots): an open solver problem.
 """
@@ -136,7 +141,8 @@ NEWTON_MEAN_MAX = {"small": 16.0, "full": 35.0}
 TARGETS = {"small": (25.0, 10.0), "full": (20.0, 8.0)}
 
 
-def linear_solve(cp, pressure: float, prefix: str, parallel_analysis: bool = False) -> dict:
+def linear_solve(cp, pressure: float, prefix: str, parallel_analysis: bool = False,
+                 factorisation: str = "lu") -> dict:
     """One linear-elasticity solve on the contact problem's mesh and space: face bonded
     (vertical displacement 0), the same lateral conditions and top pressure, LU (MUMPS, METIS)
     as the contact preset. Times assembly, factorisation (``KSPSetUp``) and solve (s)."""
@@ -179,13 +185,16 @@ def linear_solve(cp, pressure: float, prefix: str, parallel_analysis: bool = Fal
     comm.Barrier()
     t1 = time.perf_counter()
     ksp = PETSc.KSP().create(comm)
+    if factorisation == "cholesky":
+        A.setOption(A.Option.SYMMETRIC, True)
     ksp.setOperators(A)
     # the press's ordering (METIS; a 2D profile under vinewtonrsls:
-    # solver.fem.petsc.PROFILE_ORDERING), and its analysis (parallel where the press's was), so
-    # that the ratio compares a Newton step with one solve of the same factorisation
+    # solver.fem.petsc.PROFILE_ORDERING), its factorisation (LDLᵀ under the active-set Newton)
+    # and its analysis (parallel where the press's was), so that the ratio compares a Newton
+    # step with one solve of the same factorisation
     petsc.apply(ksp, prefix, petsc.preset(
         petsc.LINEAR_LU, **({} if cp.active_set is not None else petsc.PROFILE_ORDERING),
-        **(petsc.MUMPS_PARALLEL_ANALYSIS if parallel_analysis else {})))
+        **(petsc.MUMPS_PARALLEL_ANALYSIS if parallel_analysis else {}), pc_type=factorisation))
     ksp.setUp()  # the factorisation, logged apart from KSPSolve as in SNES vinewtonrsls
     comm.Barrier()
     t2 = time.perf_counter()
@@ -218,9 +227,10 @@ def run(size: str = "small") -> list[Check]:
     factor_mb = float(factor.getMumpsInfog(22))
     # INFOG(32): 1 sequential analysis, 2 parallel (see solver.fem.petsc.MUMPS_PARALLEL_ANALYSIS)
     analysis = float(factor.getMumpsInfog(32))
+    factorisation = press_ksp.getPC().getType()  # "lu" or "cholesky"
     press_ksp.reset()  # free the press's factor before the linear solve
     lin = linear_solve(pr.cycle.cp, PRESSURE, f"perf_linear_n{n_face}_",
-                       parallel_analysis=analysis == 2)
+                       parallel_analysis=analysis == 2, factorisation=factorisation)
 
     split = perf.press_split(pr.press_events)
     snes_t = split["snes"]
@@ -236,7 +246,7 @@ def run(size: str = "small") -> list[Check]:
         ("converged increments", float(len(recs)), "1"),
         ("cut-back solves (failed, retried smaller)", float(pr.solves - len(recs)), "1"),
         ("MUMPS analysis of the press (INFOG(32): 1 sequential, 2 parallel)", analysis, "1"),
-        ("MUMPS analyses (symbolic LU) in the press", float(pr.press_events["MatLUFactorSym"][1]),
+        ("MUMPS analyses (symbolic factorisations) in the press", float(pr.press_events["FactorSym"][1]),
          "1"),
         ("Newton iterations per increment (max)",
          float(max(r.newton_iterations for r in recs)), "1"),
@@ -249,7 +259,7 @@ def run(size: str = "small") -> list[Check]:
         ("Newton: residual assembly / SNES time", split["residual"] / snes_t, "1"),
         ("Newton: Jacobian assembly / SNES time", split["jacobian"] / snes_t, "1"),
         ("Newton: PC set-up (LU) / SNES time", split["pc_setup"] / snes_t, "1"),
-        ("Newton: symbolic LU / SNES time", pr.press_events["MatLUFactorSym"][0] / snes_t, "1"),
+        ("Newton: symbolic factorisation / SNES time", pr.press_events["FactorSym"][0] / snes_t, "1"),
         ("Newton: KSP solve / SNES time", split["solve"] / snes_t, "1"),
         ("Newton: rest (active set, sub-matrix) / SNES time", split["rest"] / snes_t, "1"),
         ("peak RSS of the press, summed over ranks", peak, "B"),

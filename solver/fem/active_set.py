@@ -109,6 +109,12 @@ class ActiveSetNewton:
         #: linear solves and Krylov iterations over the solver's life (LU: 1 per solve)
         self.totals = {"solves": 0, "krylov": 0}
         self._event = PETSc.Log.Event(LOG_EVENT)
+        if self.ksp.getPC().getType() == "cholesky":
+            # symmetric factorisation (solver.fem.petsc.CONTACT_AS_DIRECT): the Jacobian is
+            # symmetric at every iterate, and its row replacements keep it so
+            A = cp.problem.A
+            A.setOption(A.Option.SYMMETRIC, True)
+            A.setOption(A.Option.SYMMETRY_ETERNAL, True)
         if self.ksp.getPC().getType() == "gamg":
             # the full matrix keeps its block size; GAMG also needs the rigid-body modes
             cp.problem.A.setNearNullSpace(rigid_body_modes(cp.V))

@@ -53,8 +53,8 @@ from solver.fem.active_set import ActiveSetNewton
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.face_pressure import FacePressure
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
-from solver.fem.petsc import (CONTACT_AS_GAMG, CONTACT_VI, CONTACT_VI_GAMG, ITERATIVE_DOFS_3D,
-                              PROFILE_ORDERING, destroy_problem, linear_part)
+from solver.fem.petsc import (CONTACT_AS_DIRECT, CONTACT_AS_GAMG, CONTACT_VI, CONTACT_VI_GAMG,
+                              ITERATIVE_DOFS_3D, PROFILE_ORDERING, destroy_problem, linear_part)
 from solver.fem.petsc import apply as apply_options
 from solver.physics import laws
 from solver.surface.heightmap import HeightMap
@@ -317,6 +317,8 @@ class ContactProblem:
                 options = {**linear_part(options, linear=False),
                            **linear_part(CONTACT_AS_GAMG if self.contact_solver == "active_set"
                                          else CONTACT_VI_GAMG)}
+            elif self.contact_solver == "active_set":
+                options.update(CONTACT_AS_DIRECT)
         else:
             options = dict(petsc_options)
         options.setdefault("snes_vi_zero_tolerance", 1e-12 * self.height_scale)
