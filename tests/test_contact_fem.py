@@ -349,3 +349,27 @@ def test_iterative_linear_solver_finds_the_direct_solution(dim):
     assert i.force == pytest.approx(d.force, rel=1e-7)
     assert np.max(np.abs(i.pressure - d.pressure)) <= 1e-4 * np.max(np.abs(d.pressure))
     assert lits["direct"] <= 2 < lits["iterative"]
+
+
+def test_active_set_jacobian_is_symmetric_for_its_ldlt():
+    """The active-set Newton factorises with LDLᵀ (solver.fem.petsc.CONTACT_AS_DIRECT), which
+    reads one triangle of the matrix: the plastic Jacobian at a converged plastic step, with the
+    contact and platen rows replaced as the solver replaces them, equals its transpose."""
+    if COMM.size > 1:
+        pytest.skip("reads the whole matrix on one rank")
+    mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
+    cp, p_star = _small_case("as_sym_", material=mat, control="platen",
+                             contact_solver="active_set")
+    loadstep.solve_load_step(cp, 0.5 * p_star)
+    assert np.any(cp.law.committed.p > 0)  # a plastic zone: the consistent tangent is in use
+    A = cp.problem.A
+    cp.snes.computeJacobian(cp.problem.x, A, A)
+    rows = np.concatenate([cp.active_set._rows, cp.active_set._top_rows])
+    A.zeroRowsColumns(rows, diag=1.0)
+    # from the CSR arrays: PETSc's own transpose may trust the matrix's symmetry flag
+    import scipy.sparse as sp
+    indptr, indices, values = A.getValuesCSR()
+    K = sp.csr_matrix((values, indices, indptr), shape=A.getSize())
+    cp.close()
+    assert abs(K - K.T).max() <= 1e-12 * abs(K).max()
+    assert K.nnz > 0 and not np.allclose(K.diagonal(), 1.0)
