@@ -209,8 +209,12 @@ def test_a_held_folder_is_refused_naming_the_holder(tmp_path):
 def _start_until(argv, cwd, predicate, limit=600):
     """Start lamina; return (process, stderr lines so far) once a stderr line satisfies
     ``predicate``."""
+    # Ctrl-C at a terminal: SIGINT not ignored in the child, also where this test runs in the
+    # background (a non-interactive shell's background job inherits SIGINT ignored, and lamina
+    # then ignores a Ctrl-C until it installs its own handler: seen in a fresh-clone CI run)
     p = subprocess.Popen([*LAMINA, *argv], cwd=cwd, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=_env())
+                         stderr=subprocess.PIPE, text=True, env=_env(),
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     killer = threading.Timer(limit, p.kill)
     killer.start()
     lines = []
