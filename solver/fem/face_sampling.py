@@ -17,6 +17,19 @@ from solver.errors import InputError
 from solver.fem.backend import import_dolfinx
 
 
+def conserving_factor(on_grid: float, exact: float) -> float:
+    """The factor that makes a grid sample of a face field carry the field's exact integral
+    (or mean): ``exact / on_grid`` where both have the same sign, else 1 (nothing to scale).
+
+    A grid map samples a face field at points; where the field's support spans few face nodes
+    (contact spots, current through them) the samples miss its integral by per cents. Scaling
+    by this factor keeps the map's shape and makes its aggregate exact (the contact-pressure
+    map: :func:`solver.simulation.contactmap.force_consistent`; the current map:
+    :meth:`solver.fem.potential.CurrentProblem.current_map`).
+    """
+    return float(exact) / on_grid if on_grid * exact > 0 else 1.0
+
+
 def _facet_samples(mesh, facets: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Equal-area sample points of each facet: ``(points (nf, k, 3), weights (nf, k))``.
 

@@ -46,7 +46,7 @@ import numpy as np
 from solver.errors import InputError, SolveError
 from solver.fem import mesh as geometry
 from solver.fem.backend import import_dolfinx, mpi
-from solver.fem.face_sampling import face_field
+from solver.fem.face_sampling import conserving_factor, face_field
 from solver.fem.petsc import destroy_problem
 from solver.fem.potential_forms import formulation_of
 from solver.fem.potential_tangent import SmallSignal
@@ -367,9 +367,7 @@ class CurrentProblem:
             nx, ny = st.shape
             lx, ly = (float(v) for v in st.physical_sizes[:2])
             cell = (lx / nx) * (ly / ny if self.kind == "3d" else 1.0 / ny)  # 2D: row mean
-            on_grid = float(np.sum(j)) * cell
-            exact = self._integrate(self._j_form)
-            if on_grid * exact > 0:
-                self.map_scale = exact / on_grid
-                j = j * self.map_scale
+            self.map_scale = conserving_factor(float(np.sum(j)) * cell,
+                                               self._integrate(self._j_form))
+            j = j * self.map_scale
         return j

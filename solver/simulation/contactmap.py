@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.errors import InputError, SolveError
+from solver.fem.face_sampling import conserving_factor
 
 
 def surface_hash(heights: np.ndarray) -> str:
@@ -194,13 +195,11 @@ def force_consistent(pressure: np.ndarray, mean_pressure: float) -> tuple[np.nda
     scaled map carries the face's force (as the current map carries the interface current).
 
     Returns:
-        The scaled map and the factor applied (1 where either mean is not positive).
+        The scaled map and the factor applied (1 where either mean is not positive:
+        :func:`solver.fem.face_sampling.conserving_factor`).
     """
-    on_grid = float(np.mean(pressure))
-    if on_grid > 0 and mean_pressure > 0:
-        factor = float(mean_pressure) / on_grid
-        return pressure * factor, factor
-    return pressure, 1.0
+    factor = conserving_factor(float(np.mean(pressure)), mean_pressure)
+    return pressure * factor, factor
 
 
 def face_to_grid(points: np.ndarray, values: dict[str, np.ndarray], node_lines: list[np.ndarray],

@@ -44,7 +44,6 @@ class StepResult(NamedTuple):
     time: float = 0.0
 
 
-
 def place_rigidly(cp, w: float) -> None:
     """First iterate of a first step: the block moved down rigidly by ``w`` (m), the face nodes
     that then penetrate put on the surface, the platen at ``−w``."""
