@@ -5,7 +5,7 @@ lithium of Masias et al. (2019) with linear hardening H = E/10 as in :mod:`press
 thickness 50 µm graded by 1.3, the default self-affine collector: H = 0.8, rms height 0.3 µm,
 cutoffs 8 and 25 µm), pressed through the product's press cycle
 (:class:`solver.simulation.press.PressCycle`: rigid platen, the default active-set Newton, the
-linear solver chosen by ``press.linear_solver = "auto"``: LU below, CG + GAMG above 200 000
+linear solver chosen by ``press.linear_solver = "auto"``: LDLᵀ below, CG + GAMG above 50 000
 dofs) to 1 MPa in 3 increments, load only.
 
 * ``small``: a 16² surface of 12.5 µm (cutoffs 6 and 12.5 µm), face elements 1.5 µm: a block

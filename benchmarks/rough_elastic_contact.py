@@ -137,6 +137,7 @@ from solver.batch.bench.check import Check, bench_main
 from solver.fem import contact
 from solver.fem import contact_results
 from solver.fem import kinematics
+from solver.physics import references as refs
 from solver.simulation import loadstep
 from solver.surface.heightmap import HeightMap
 
@@ -281,16 +282,20 @@ def mirror(hn: np.ndarray) -> np.ndarray:
 
 
 def bem_solve(h: np.ndarray, size: float, E_star: float, p_mean: float, p0=None,
-              rtol: float = 1e-9, max_it: int = 10000):
+              rtol: float = 1e-9, max_it: int = 10000, thickness: float = math.inf):
     """Frictionless contact of a flat elastic half-space pressed with mean pressure ``p_mean``
     onto the rigid periodic surface ``h`` (square grid, period ``size``): Polonsky & Keer's
-    constrained conjugate gradients. Returns the pressure on the grid points (Pa)."""
+    constrained conjugate gradients. Returns the pressure on the grid points (Pa).
+    ``thickness``: an elastic layer of that thickness on a frictionless rigid base (lamina's
+    block under its platen) instead of the half-space: each mode's compliance times
+    :func:`solver.physics.references.layer_compliance_factor`."""
     n0, n1 = h.shape
     qx = 2 * np.pi * np.fft.fftfreq(n0, size / n0)
     qy = 2 * np.pi * np.fft.rfftfreq(n1, size / n1)
     q = np.hypot(qx[:, None], qy[None, :])
     green = np.zeros_like(q)
-    green[q > 0] = 2.0 / (E_star * q[q > 0])  # surface displacement per unit pressure mode
+    # surface displacement per unit pressure mode
+    green[q > 0] = 2.0 / (E_star * q[q > 0]) * refs.layer_compliance_factor(q[q > 0], thickness)
 
     def compliance(p):
         return np.fft.irfft2(np.fft.rfft2(p) * green, s=(n0, n1))

@@ -351,6 +351,26 @@ def test_iterative_linear_solver_finds_the_direct_solution(dim):
     assert lits["direct"] <= 2 < lits["iterative"]
 
 
+def test_iterative_platen_solve_starts_from_the_last_one():
+    """Under the platen each Newton step solves twice; the unit platen move changes little
+    between iterations, so its CG solve starts from the last one: fewer Krylov iterations than
+    from zero, the same solution."""
+    mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
+    krylov, force = {}, {}
+    for warm in (False, True):
+        cp, p_star = _small_case(f"warm{int(warm)}_", material=mat, control="platen",
+                                 linear_solver="iterative")
+        assert cp.active_set._warm  # a Krylov solve: warm starts are on by default
+        cp.active_set._warm = warm
+        for r in (0.2, 0.5):
+            loadstep.solve_load_step(cp, r * p_star)
+        krylov[warm] = cp.active_set.totals["krylov"]
+        force[warm] = contact_results.contact_state(cp).force
+        cp.close()
+    assert krylov[True] < krylov[False]
+    assert force[True] == pytest.approx(force[False], rel=1e-7)
+
+
 def test_active_set_jacobian_is_symmetric_for_its_ldlt():
     """The active-set Newton factorises with LDLᵀ (solver.fem.petsc.CONTACT_AS_DIRECT), which
     reads one triangle of the matrix: the plastic Jacobian at a converged plastic step, with the

@@ -145,3 +145,13 @@ def test_cmsg_intrinsic_length_of_lithium_and_nix_gao():
     H = R.nix_gao_hardness([1e-9, 1e-6, 1.0], 2e6, 1e-6)
     assert H[1] == pytest.approx(2e6 * math.sqrt(2), rel=1e-12)
     assert H[2] == pytest.approx(2e6, rel=1e-5) and H[0] == pytest.approx(2e6 * math.sqrt(1001))
+
+
+def test_layer_compliance_factor_limits():
+    """Thick layer → half-space (1); thin layer → qt/2; monotone in between."""
+    x = np.array([1e-4, 1e-2, 0.5, 1.0, 2.0, 3.0, 10.0, 1e3])
+    f = R.layer_compliance_factor(x, 1.0)
+    assert_allclose(f[:2], x[:2] / 2, rtol=1e-3)
+    assert 1 - f[5] == pytest.approx(0.0337, abs=1e-4) and 0 < 1 - f[6] < 1e-7 and f[-1] == 1.0
+    assert np.all(np.diff(f) > 0) and np.all(f <= 1)
+    assert_allclose(R.layer_compliance_factor(x, math.inf), 1.0)

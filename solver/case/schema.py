@@ -234,8 +234,8 @@ class PressConfig:
         "unknown); vi: PETSc's reduced-space VI Newton (vinewtonrsls), kept for comparison")
     linear_solver: Literal["auto", "direct", "iterative"] = param(
         "auto", unit="-", doc="linear solver of each Newton step: direct (LU, MUMPS), iterative "
-        "(CG + algebraic multigrid, for 3D blocks too large for LU) or auto (iterative for 3D "
-        "blocks above 200 000 displacement dofs)")
+        "(CG + algebraic multigrid, faster than LU for large 3D blocks) or auto (iterative for "
+        "3D blocks above 50 000 displacement dofs)")
     ramp_rate: float | None = param(
         None, unit="Pa/s", doc="rate of the load and release ramps: each ramp step of Δp̄ then "
         "lasts |Δp̄|/ramp_rate, so creep acts while the pressure changes (none: ramps take no "

@@ -115,6 +115,9 @@ class ActiveSetNewton:
             A = cp.problem.A
             A.setOption(A.Option.SYMMETRIC, True)
             A.setOption(A.Option.SYMMETRY_ETERNAL, True)
+        self.du2.set(0.0)
+        #: whether the unit-move solve starts from the previous one (Krylov solves only)
+        self._warm = self.ksp.getType() != "preonly"
         if self.ksp.getPC().getType() == "gamg":
             # the full matrix keeps its block size; GAMG also needs the rigid-body modes
             cp.problem.A.setNearNullSpace(rigid_body_modes(cp.V))
@@ -172,13 +175,19 @@ class ActiveSetNewton:
         self._linear_solve(self.rhs, self.du)
         if not bordered:
             return 0.0, 0.0
-        self._linear_solve(self.rhs2, self.du2)
+        # The platen's unit move changes little between Newton iterations: a Krylov solve
+        # starts from the last one (a direct solve ignores the guess).
+        self._linear_solve(self.rhs2, self.du2, guess=self._warm)
         d1, d2 = v.dot(self.du), v.dot(self.du2)
         v.destroy()
         return d1, d2
 
-    def _linear_solve(self, b, x) -> None:
-        """``K x = b``; a Krylov solve that did not converge raises (the step is cut back)."""
+    def _linear_solve(self, b, x, guess: bool = False) -> None:
+        """``K x = b``, from ``x`` as it stands if ``guess`` (else from 0); a Krylov solve that
+        did not converge raises (the step is cut back)."""
+        if guess and not self._sum(np.count_nonzero(~np.isfinite(x.array))) == 0:
+            x.set(0.0)  # after a failed step
+        self.ksp.setInitialGuessNonzero(bool(guess))
         self.ksp.solve(b, x)
         self.linear_iterations += max(1, self.ksp.getIterationNumber())
         self.totals["solves"] += 1
