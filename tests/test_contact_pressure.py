@@ -48,3 +48,29 @@ def test_uniform_pressure_is_recovered_on_every_face_node(dim, cell, degree):
     assert worst <= 1e-6, worst
     assert st.force == pytest.approx(P_BAR * cp.face_area, rel=1e-6)
     cp.close()
+
+
+@pytest.mark.parametrize("cell, degree", [("tetrahedron", 2), ("tetrahedron", 1),
+                                          ("hexahedron", 2)])
+def test_contact_area_counts_every_face_node(cell, degree):
+    """The contact fraction counts nodal areas; on P2 tetrahedra those of the face's P1
+    refinement (a P2 vertex's lumped area is 0): every face node > 0, equal inside the
+    structured face (less on its edges and corners), summing to the face area.
+    Elsewhere the lumped areas themselves."""
+    flat = lambda x, y: np.full_like(x, -1e-9)  # noqa: E731
+    cp = contact.ContactProblem(_block(3, cell), flat, kinematics.LinearElastic(E, NU).stress,
+                                prefix=f"count_{cell[:3]}{degree}_", degree=degree)
+    own = cp._owned
+    count, lumped = cp._count_area[own], cp._area[own]
+    total = COMM.allreduce(float(np.sum(count)), op=contact_results.mpi().SUM)
+    assert total == pytest.approx(cp.face_area, rel=1e-12)
+    if cell == "tetrahedron" and degree == 2:
+        assert np.min(lumped) == pytest.approx(0.0, abs=1e-12 * L * L)  # why it is needed
+        d = L / (2 * N)  # node spacing
+        x, y = cp.face_points[own, 0], cp.face_points[own, 1]
+        edges = np.isclose(x, 0) | np.isclose(x, L) | np.isclose(y, 0) | np.isclose(y, L)
+        assert np.allclose(count[~edges], d * d, rtol=1e-10)
+        assert np.all(count[edges] > d * d / 10)
+    else:
+        assert np.array_equal(count, lumped)
+    cp.close()

@@ -51,7 +51,7 @@ from solver.fem import mesh as geometry
 from solver.fem import quadrature
 from solver.fem.active_set import ActiveSetNewton
 from solver.fem.backend import import_dolfinx, mpi
-from solver.fem.face_pressure import FacePressure
+from solver.fem.face_pressure import FacePressure, count_area_rule
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
 from solver.fem.petsc import (CONTACT_AS_DIRECT, CONTACT_AS_GAMG, CONTACT_VI, CONTACT_VI_GAMG,
                               ITERATIVE_DOFS_3D, PROFILE_ORDERING, destroy_problem, linear_part)
@@ -362,10 +362,14 @@ class ContactProblem:
         dolfinx = import_dolfinx()
         v, w, _, ds, ez = self._measures()
         self._area_form = dolfinx.fem.form(ufl.dot(ez, v) * w * ds(geometry.BOTTOM))
-        area = self._assemble(self._area_form)
-        self._area = area[self.face_dofs]
+        self._area = self._assemble(self._area_form)[self.face_dofs]
         self.face_area = self.comm.allreduce(float(np.sum(self._area[self._owned])),
                                              op=mpi().SUM)
+        self._count_area = self._area  # what the contact fraction counts: see face_pressure
+        rule = count_area_rule(self.V, self.kind)
+        if rule is not None:
+            form = dolfinx.fem.form(ufl.dot(ez, v) * w * ds(geometry.BOTTOM, metadata=rule))
+            self._count_area = self._assemble(form)[self.face_dofs]
         du = ufl.TrialFunction(self.V)
         k = self.vertical
         self.face_pressure = FacePressure(self.V, self.face_dofs, self._owned,

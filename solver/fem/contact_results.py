@@ -26,7 +26,8 @@ class ContactState(NamedTuple):
         in_contact: ``gap <= tol``.
         area: nodal area ``∫ φ_i ds`` (m², axisymmetric: with 2πr; 2D: per unit depth, m).
         fraction: real contact area fraction on the whole face (all ranks), nodal areas of the
-            nodes in contact over the face area.
+            nodes in contact over the face area (P2 tetrahedra: the areas of the face's P1
+            refinement, :meth:`ContactProblem._face_areas`, since a P2 vertex's is 0).
         force: total contact force ``Σ pressure·area`` (all ranks; N, or N/m in 2D).
         tol: the gap tolerance used.
     """
@@ -73,7 +74,7 @@ def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
     pressure = cp.face_pressure(residual[own])
     in_contact = gap <= tol
     MPI = mpi()
-    contact_area = cp.comm.allreduce(float(np.sum(area[in_contact])), op=MPI.SUM)
+    contact_area = cp.comm.allreduce(float(np.sum(cp._count_area[own][in_contact])), op=MPI.SUM)
     force = cp.comm.allreduce(float(np.sum(residual[own])), op=MPI.SUM)
     return ContactState(cp.face_points[own].copy(), gap, pressure, in_contact, area,
                         contact_area / cp.face_area, force, tol)
