@@ -80,9 +80,6 @@ class ActiveSetNewton:
             imposed here (platen control), else None.
     """
 
-    #: CG iterations, relative to those right after a multigrid set-up, that trigger a new one
-    rebuild_ratio = 2.0
-
     def __init__(self, cp, options: dict, top_dofs=None):
         from petsc4py import PETSc
 
@@ -119,13 +116,6 @@ class ActiveSetNewton:
             A.setOption(A.Option.SYMMETRIC, True)
             A.setOption(A.Option.SYMMETRY_ETERNAL, True)
         self.du2.set(0.0)
-        #: GAMG reuses its interpolation while the pattern holds, but the plastic tangent
-        #: softens as the plastic zone grows and CG slows (48 -> 199 iterations per solve over
-        #: the first step of the default 3D case): the hierarchy is rebuilt once a solve from 0
-        #: takes more than ``rebuild_ratio`` times the iterations of the first solve after a
-        #: build.
-        self._multigrid = self.ksp.getPC().getType() == "gamg"
-        self._rebuild, self._krylov_ref = False, None
         #: whether the unit-move solve starts from the previous one (Krylov solves only)
         self._warm = self.ksp.getType() != "preonly"
         if self.ksp.getPC().getType() == "gamg":
@@ -181,9 +171,6 @@ class ActiveSetNewton:
         self.trial.array[self._top] = z - x.array[self._top]
         rows = np.concatenate([self._rows[active], self._top_rows])
         A.zeroRowsColumns(rows, diag=1.0, x=self.trial, b=self.rhs)
-        if self._rebuild:
-            self.ksp.getPC().reset()  # the multigrid hierarchy is built anew from this A
-            self._rebuild, self._krylov_ref = False, None
         self.ksp.setOperators(A)
         self._linear_solve(self.rhs, self.du)
         if not bordered:
@@ -202,12 +189,6 @@ class ActiveSetNewton:
             x.set(0.0)  # after a failed step
         self.ksp.setInitialGuessNonzero(bool(guess))
         self.ksp.solve(b, x)
-        its = self.ksp.getIterationNumber()
-        if self._multigrid and not guess:
-            if self._krylov_ref is None:
-                self._krylov_ref = its
-            elif its > self.rebuild_ratio * self._krylov_ref:
-                self._rebuild = True
         self.linear_iterations += max(1, self.ksp.getIterationNumber())
         self.totals["solves"] += 1
         self.totals["krylov"] += self.ksp.getIterationNumber()
