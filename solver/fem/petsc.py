@@ -118,9 +118,9 @@ CONTACT_AS_DIRECT: dict[str, object] = {"pc_type": "cholesky"}
 #: elements 2 µm, the default surface on square patches of 25, 35 and 50 µm, hardening lithium
 #: (H = E/10) pressed to 1 MPa in 3 increments, same Newton iterations and contact fraction
 #: either way: 32 805 dofs press 54 s direct vs 70 s iterative, 69 819 dofs 280 s vs 220 s,
-#: 148 257 dofs (the default 3D case) ≈ 40 s vs 15 s per Newton step (quiet machine,
-#: 2026-12-06). Memory points the same way: MUMPS's factor grows as N^1.27 (1.2 GB at
-#: 148 k dofs, LDLᵀ).
+#: 148 257 dofs (the default 3D case) ≈ 40 s vs 15-19 s per Newton step (2026-12-06, another
+#: single-rank run on the machine's second core throughout). Memory points the same way:
+#: MUMPS's factor grows as N^1.27 (1.2 GB at 148 k dofs, LDLᵀ).
 ITERATIVE_DOFS_3D = 50_000
 
 #: Linear (unconstrained) elasticity with a direct solver, e.g. for a bonded reference solve.
