@@ -185,7 +185,7 @@ class ActiveSetNewton:
     def _linear_solve(self, b, x, guess: bool = False) -> None:
         """``K x = b``, from ``x`` as it stands if ``guess`` (else from 0); a Krylov solve that
         did not converge raises (the step is cut back)."""
-        if guess and not self._sum(np.count_nonzero(~np.isfinite(x.array))) == 0:
+        if guess and self._sum(np.count_nonzero(~np.isfinite(x.array))) > 0:
             x.set(0.0)  # after a failed step
         self.ksp.setInitialGuessNonzero(bool(guess))
         self.ksp.solve(b, x)
