@@ -96,6 +96,9 @@ third of the interface in contact, where the reference's 300 Ω cm² would need 
 (Zhang et al.'s contact model of these data, as quoted by Eckhardt et al., has ≈ 20 % at
 10 MPa). Before 2026-12-07 (coarse roughness, above): half-fall from 0.1 MPa at 0.53 MPa,
 full contact at 6–10 MPa, ASR at the floor from 10 MPa.
+Full (10 µm, 128 face elements, load ratio ≤ 1.3; 122 s serial): half-fall from 10 MPa at
+19.5 MPa (factor 1.13), full contact at 117 MPa, ASR 0.47 Ω cm² at 10 MPa, fall 10 → 400 MPa
+0.67 decades, persistence 6.1 and 0.20, A = 0.033 after release to 0.1 MPa.
 
 **What the model leaves out** (why the magnitudes differ, reported, not hidden): surface
 contamination layers on LLZO and on lithium (Li2CO3/LiOH/Li2O) that block ion transfer until
