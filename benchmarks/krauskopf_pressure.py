@@ -81,9 +81,11 @@ Checks (tolerances and why):
    (300 → 150 Ω cm² at 17.3 MPa, log–log between 10 and 41 MPa): the same quantity on both
    sides, so the model's first value is taken at 10 MPa too. Check: max(ratio, 1/ratio) ≤ 2.
    Small (seed 3): 19.0 MPa, factor 1.10; seeds 1 and 2 of the same spectrum: 18.8 and
-   24.0 MPa (1.09, 1.39). The fall from the model's own first value (0.1 MPa, 1.08 MPa) is
-   reported as info; it is a different quantity (R ∝ 1/A ∝ 1/p̄ in the plastic regime halves
-   at about twice the first pressure, whichever that is).
+   24.0 MPa (1.09, 1.39). Beyond the half the model falls more slowly than the measurement:
+   ASR(41 MPa)/ASR(10 MPa) = 0.37 (small) against 0.17 (figure of this check, info). The fall
+   from the model's own first value (0.1 MPa: at 1.08 MPa) is reported as info; it is a
+   different quantity (R ∝ 1/A ∝ 1/p̄ in the plastic regime halves at about twice the first
+   pressure, whichever that is).
 
 Measured (small, serial, seed 3; 27 s): loading ASR 3.15, 1.80, 0.370, 0.175, 0.139, 0.101,
 0.100 Ω cm² at 0.1, 1, 10, 20, 41, 82, ≥ 144 MPa (A = 0.047, 0.073, 0.34, 0.62, 0.73, 0.99,
@@ -311,9 +313,24 @@ def _fall_checks(ref: list[dict], steps: list[dict]) -> list[Check]:
     factor = model10 / measured if math.isfinite(model10) else math.inf
     checks.append(Check(f"model: ASR halves from its value at {ref_load[0]['p'] / 1e6:g} MPa at",
                         model10, kind="info", unit="Pa"))
-    checks.append(Check(f"half-fall pressure from {ref_load[0]['p'] / 1e6:g} MPa, model vs "
+    # the figure: both falls from 10 MPa over the measured range, the measured log–log between
+    # its two loading points
+    p0, p1 = ref_load[0]["p"], ref_load[-1]["p"]
+    slope = math.log(ref_load[-1]["asr"] / ref_load[0]["asr"]) / math.log(p1 / p0)
+    span = [r for r in load[i10:] if r["p"] <= p1 * (1 + 1e-9)]
+    checks.append(Check(f"half-fall pressure from {p0 / 1e6:g} MPa, model vs "
                         "measured: max(ratio, 1/ratio)", max(factor, 1 / factor),
-                        tolerance=MAX_HALF_FALL_FACTOR, kind="max"))
+                        tolerance=MAX_HALF_FALL_FACTOR, kind="max",
+                        curve={"x": [r["p"] / 1e6 for r in span],
+                               "computed": [r["asr"] / load[i10]["asr"] for r in span],
+                               "reference": [(r["p"] / p0) ** slope for r in span],
+                               "xlabel": "stack pressure (MPa), loading",
+                               "ylabel": f"ASR / ASR at {p0 / 1e6:g} MPa (reference: "
+                                         "Krauskopf et al. 2019)",
+                               "logx": True, "logy": True}))
+    checks.append(Check(f"ASR at {p1 / 1e6:g} MPa / ASR at {p0 / 1e6:g} MPa, model (measured: "
+                        f"{ref_load[-1]['asr'] / ref_load[0]['asr']:.3g})",
+                        span[-1]["asr"] / load[i10]["asr"], kind="info"))
     return checks
 
 
