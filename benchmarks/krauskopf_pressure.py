@@ -47,8 +47,9 @@ Choices:
   2–3× its bulk strength, the contact was complete at 6–10 MPa, and the ASR had reached the
   charge-transfer floor before the paper's first pressure (half-fall 33× too low, below).
   With the short wavelengths resolved the contact is complete only at ≈ 140 MPa. The band is
-  not fitted to the ASR data: its rms is that of the spectrum used before, its short cutoff
-  the finest the small run affords (measured on the 5 µm patch with rms 25 nm: half-fall
+  not fitted to the ASR data: its rms over 0.3125–20 µm is the old profile's 0.1 µm (the old
+  spectrum extended to 0.3125 µm would have 0.106 µm), its short cutoff the finest the small
+  run affords (measured on the 5 µm patch with rms 25 nm: half-fall
   17.4 MPa with a short cutoff of 0.3125 µm, 19.5 MPa with 0.156 µm, 350 s instead of 15 s).
 
 Checks (tolerances and why):
