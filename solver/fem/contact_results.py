@@ -27,7 +27,7 @@ class ContactState(NamedTuple):
         area: nodal area ``∫ φ_i ds`` (m², axisymmetric: with 2πr; 2D: per unit depth, m).
         fraction: real contact area fraction on the whole face (all ranks), nodal areas of the
             nodes in contact over the face area (P2 tetrahedra: the areas of the face's P1
-            refinement, :meth:`ContactProblem._face_areas`, since a P2 vertex's is 0).
+            refinement, :func:`solver.fem.face_pressure.count_area_rule`, since a P2 vertex's is 0).
         force: total contact force ``Σ pressure·area`` (all ranks; N, or N/m in 2D).
         tol: the gap tolerance used.
     """

@@ -247,6 +247,9 @@ def wagner_number(kappa: float, R_ct: float, r0: float) -> float:
 #: (Persson, J. Chem. Phys. 115, 3840 (2001)).
 KAPPA_PERSSON = math.sqrt(8.0 / math.pi)
 #: Bush–Gibson–Thomas asymptote κ = √(2π) ≈ 2.507 (Bush, Gibson, Thomas, Wear 35, 87 (1975)).
+KAPPA_BGT = math.sqrt(2.0 * math.pi)
+
+
 def layer_compliance_factor(q, thickness: float):
     """Surface compliance of an elastic layer on a frictionless rigid base, relative to the
     half-space: ``f(qt) = (cosh 2qt − 1)/(sinh 2qt + 2qt)``.
@@ -272,9 +275,6 @@ def layer_compliance_factor(q, thickness: float):
         return np.ones_like(q)
     x = np.minimum(q * thickness, 350.0)  # f = 1 to round-off far before cosh overflows
     return (np.cosh(2 * x) - 1.0) / (np.sinh(2 * x) + 2 * x)
-
-
-KAPPA_BGT = math.sqrt(2.0 * math.pi)
 
 
 def contact_area_fraction_small_load(p_mean, E_star: float, rms_slope: float,
