@@ -122,9 +122,15 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 from pathlib import Path
 
-from solver.batch.bench.check import Check, bench_main
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _asr_pressure as asrp  # noqa: E402
+from _asr_pressure import at, fall_pressure, run_cycle  # noqa: E402
+
+from solver.batch.bench.check import Check, bench_main  # noqa: E402
 
 NAME = "krauskopf_pressure"
 CITATION = ("Krauskopf, Hartmann, Zeier, Janek, ACS Appl. Mater. Interfaces 11, 14463 (2019), "
@@ -159,15 +165,10 @@ SIZES = {
 
 
 def band_rms(long: float, short: float) -> float:
-    """rms height (m) of the band ``[short, long]`` (wavelengths, m) of the pellet's spectrum.
-
-    A self-affine isotropic spectrum ``C(q) ∝ q^(−2(1+H))`` has ``h_rms² ∝ λ_long^(2H) −
-    λ_short^(2H)`` over a band; the prefactor is fixed by ``SPECTRUM_RMS`` over
-    ``[SPECTRUM_SHORT, SPECTRUM_LONG]``.
-    """
-    two_h = 2 * HURST
-    return SPECTRUM_RMS * math.sqrt((long ** two_h - short ** two_h)
-                                    / (SPECTRUM_LONG ** two_h - SPECTRUM_SHORT ** two_h))
+    """rms height (m) of the band ``[short, long]`` (wavelengths, m) of the pellet's spectrum
+    (:func:`_asr_pressure.band_rms`, fixed by ``SPECTRUM_RMS`` over ``[SPECTRUM_SHORT,
+    SPECTRUM_LONG]``)."""
+    return asrp.band_rms(long, short, HURST, SPECTRUM_RMS, SPECTRUM_SHORT, SPECTRUM_LONG)
 
 
 def load_reference(path: Path = DATA) -> list[dict]:
@@ -184,8 +185,7 @@ def load_reference(path: Path = DATA) -> list[dict]:
 
 def exchange_current_density() -> float:
     """i₀ (A/m²) with RT/(F i₀) = R_CT_CM2."""
-    from solver.physics.electrochemistry import FARADAY, GAS_CONSTANT
-    return GAS_CONSTANT * T / (FARADAY * R_CT_CM2 * 1e-4)
+    return asrp.exchange_current_density(R_CT_CM2, T)
 
 
 def make_case(size: str):
@@ -211,39 +211,6 @@ def make_case(size: str):
                     "alpha_a": 0.5, "alpha_c": 0.5},
         "output": {"plots": False, "fields": False, "heights": False},
     })
-
-
-def run_cycle(case, comm) -> list[dict]:
-    """Press + current stages in a temporary run folder; one row per converged step."""
-    import shutil
-    import tempfile
-
-    from solver.run.pipeline import run_case
-
-    tmp = tempfile.mkdtemp(prefix="lamina-krauskopf-") if comm.rank == 0 else None
-    tmp = comm.bcast(tmp, root=0)
-    try:
-        res = run_case(case, Path(tmp) / "run", comm)
-    finally:
-        comm.Barrier()
-        if comm.rank == 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-    press = res["output"]["press"]["steps"]
-    cur = res["output"]["current"]["steps"]
-    rows = []
-    for s, c in zip(press, cur, strict=True):
-        asr = c.get("asr_ohm_m2")
-        rows.append({"phase": s["phase"], "p": s["mean_pressure"], "A": s["contact_fraction"],
-                     "spots": s.get("n_spots"), "asr": math.inf if asr is None else float(asr)})
-    return rows
-
-
-def at(rows: list[dict], p: float, branch: str) -> dict:
-    """The step of ``branch`` ("load" or "release") that ended at target pressure p (Pa)."""
-    hits = [r for r in rows if r["phase"] == branch and abs(r["p"] - p) <= 1e-9 * p]
-    if not hits:
-        raise RuntimeError(f"no {branch} step at {p:g} Pa")
-    return hits[-1]
 
 
 def _loading_checks(case, ref: list[dict], rows: list[dict], peak: dict, low: dict,
@@ -279,17 +246,6 @@ def _loading_checks(case, ref: list[dict], rows: list[dict], peak: dict, low: di
         f"{hi['pressure'] / 1e6:g} MPa (decades)", math.log10(m10["asr"] / peak["asr"]),
         kind="info"))
     return checks
-
-
-def fall_pressure(load: list[dict], fraction: float, start: int = 0) -> float:
-    """Pressure (Pa) at which the loading-branch ASR first falls to ``fraction`` × its value at
-    row ``start``, log–log interpolated between steps (``nan`` if it never does)."""
-    target = fraction * load[start]["asr"]
-    for a, b in zip(load[start:], load[start + 1:]):
-        if b["asr"] <= target < a["asr"]:
-            t = math.log(a["asr"] / target) / math.log(a["asr"] / b["asr"])
-            return math.exp(math.log(a["p"]) + t * math.log(b["p"] / a["p"]))
-    return math.nan
 
 
 def _fall_checks(ref: list[dict], steps: list[dict]) -> list[Check]:

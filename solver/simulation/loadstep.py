@@ -54,13 +54,16 @@ def place_rigidly(cp, w: float) -> None:
     cp.platen.value = -w
 
 
-def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> StepResult:
+def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0,
+                    fallback: bool = True) -> StepResult:
     """Solve from the last committed state to the mean pressure ``pressure`` (Pa) over ``dt`` (s).
 
     Traction control: on a block not yet in contact, :meth:`ContactProblem.touch` first sets the
     initial guess. Platen control: the platen displacement ``w`` is found by a safeguarded secant
     iteration on the contact force ``F(w) = p̄ A₀``, each evaluation a displacement-controlled
-    Newton solve from the previous one (see :func:`_platen_step`). The pressure may go down as
+    Newton solve from the previous one (see :func:`_platen_step`); with the active-set solver
+    the platen is one more Newton unknown instead (:func:`_bordered_step`), and the secant
+    iteration is its fallback when ``fallback`` is true. The pressure may go down as
     well as up (unloading), but stays > 0. ``dt`` is the time increment of creep laws (ignored
     by elastic and rate-independent ones) and is added to ``cp.load.time`` on success. On success the
     inelastic state of the converged step is committed (it becomes the history of the next step).
@@ -86,7 +89,7 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0) -> Ste
     stiffness = None
     try:
         if cp.control == "platen" and cp.active_set is not None:
-            its, lits, reason, stiffness = _bordered_step(cp, pressure, saved)
+            its, lits, reason, stiffness = _bordered_step(cp, pressure, saved, fallback)
         elif cp.control == "platen":
             its, lits, reason, stiffness = _platen_step(cp, pressure)
         else:
@@ -174,11 +177,12 @@ class _PlatenSolves:
         return contact_force(self.cp)
 
 
-def _bordered_step(cp: ContactProblem, pressure: float,
-                   saved) -> tuple[int, int, int, float]:
+def _bordered_step(cp: ContactProblem, pressure: float, saved,
+                   fallback: bool = True) -> tuple[int, int, int, float]:
     """The platen step as one Newton solve with the platen as an unknown (bordering, see
-    :mod:`solver.fem.active_set`); if it fails, the secant iteration of :func:`_platen_step`
-    from the committed state, its Newton iterations added to the failed ones.
+    :mod:`solver.fem.active_set`); if it fails and ``fallback``, the secant iteration of
+    :func:`_platen_step` from the committed state, its Newton iterations added to the failed
+    ones (without ``fallback`` the failure is raised, for the caller to cut the increment).
 
     Before the first step the block is moved rigidly to the approach where the surface's
     highest point touches plus the force over the stiffest the block can be (``E A₀ / t``),
@@ -195,6 +199,8 @@ def _bordered_step(cp: ContactProblem, pressure: float,
         reason, its, lits = cp.active_set.solve_force(pressure, dt, target, tol)
         return its, lits, reason, cp.active_set.stiffness
     except SolveError:
+        if not fallback:
+            raise
         failed = cp.last_iterations()
         cp.rollback(saved)
         if cp.law is not None:
