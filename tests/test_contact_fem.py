@@ -315,6 +315,34 @@ def test_a_failed_bordered_step_falls_back_to_the_secant(monkeypatch):
     ref.close()
 
 
+def test_active_set_newton_stops_at_snes_divergence_tolerance(monkeypatch):
+    """The active-set Newton applies SNES's divergence test (-snes_divergence_tolerance, 1e4
+    by default): once the merit has grown by that factor over its first value the solve stops,
+    as diverged, instead of running on to snes_max_it, and the state is rolled back."""
+    from solver.errors import SolveError
+    from solver.fem import active_set
+
+    mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
+    cp, p_star = _small_case("divtol_", material=mat, control="platen",
+                             contact_solver="active_set")
+    assert cp.snes.getDivergenceTolerance() == 1e4
+    real = active_set.ActiveSetNewton._line_search
+
+    def blow_up(self, x, norm, g, z, dz, target):
+        new, gn, zn = real(self, x, norm, g, z, dz, target)
+        return 2e4 * (norm + abs(g)), gn, zn  # a merit 2e4 times what it was
+
+    monkeypatch.setattr(active_set.ActiveSetNewton, "_line_search", blow_up)
+    before = cp.u.x.array.copy()
+    with pytest.raises(SolveError, match="diverged"):
+        loadstep.solve_load_step(cp, 0.3 * p_star, fallback=False)
+    assert cp.active_set.iterations == 1
+    assert np.array_equal(cp.u.x.array, before)
+    monkeypatch.setattr(active_set.ActiveSetNewton, "_line_search", real)
+    assert loadstep.solve_load_step(cp, 0.3 * p_star).reason > 0
+    cp.close()
+
+
 @pytest.mark.parametrize("dim", [2, 3])
 def test_iterative_linear_solver_finds_the_direct_solution(dim):
     """CG + GAMG on the full fixed-pattern Jacobian (``linear_solver="iterative"``, the default
