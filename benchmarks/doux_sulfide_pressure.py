@@ -46,7 +46,7 @@ Model: one ``lamina`` case through :func:`solver.run.pipeline.run_case` (:mod:`_
   read: it is taken as 0.5 µm (the grain size, below which a compact of such grains has no
   roughness of its own) to 100 µm (an assumed evaluation length). Each size resolves the band
   from its lateral size down to 1 µm (:func:`_asr_pressure.band_rms`): small 25 µm (rms
-  0.36 µm, 100 face elements of 0.25 µm), full 50 µm (rms 0.55 µm, 200 face elements);
+  0.36 µm, 100 face elements of 0.25 µm), full 50 µm (rms 0.63 µm, 200 face elements);
 * press: loading to 0.1, 0.3, 1, 5, 10, 15, 20, 25 MPa (0.1 and 0.3 only to start the contact;
   load ratio ≤ 2), then unloading to 5 MPa; no holds and ramps take no time (hold times are not
   given in what could be read), so creep does not act;
@@ -70,7 +70,7 @@ most of the ASR; seed 3): 1.44/1.11/1.06/1.04. So the shape follows the contact 
 A(p) of the size-dependent lithium, not the choice of i₀. Most of the model's ASR is R_ct/A
 (the Thomson ratio is 1.09 at 25 MPa).
 
-**What the model leaves out** (why magnitudes differ): the magnitudes are 1.5–2 decades low
+**What the model leaves out** (why magnitudes differ): the magnitudes are ≈ 2 decades low
 (model ΔASR at 5 MPa ≈ 0.55 Ω cm² against ≈ 49 Ω cm² measured): the model's contact spots are
 µm apart, so their constriction is small, and most of its ASR is R_ct/A; the measured excess needs
 a far smaller contact fraction or spots far apart (roughness beyond the 25–50 µm patch, a 3D
@@ -213,8 +213,8 @@ def shape_checks(ref: list[dict], rows: list[dict]) -> list[Check]:
                                 "computed": [r["x"] / model[0]["x"] for r in model],
                                 "reference": [r["x"] / meas[0]["x"] for r in meas],
                                 "xlabel": "stack pressure (MPa), loading",
-                                "ylabel": f"excess over {HIGH_MPA:g} MPa / its value at "
-                                          f"{AT_MPA:g} MPa (reference: Doux et al. 2020)",
+                                "ylabel": f"ΔR / ΔR({AT_MPA:g} MPa), ΔR = R − R({HIGH_MPA:g} "
+                                          "MPa); ref.: Doux 2020",
                                 "logx": True, "logy": True}))
     um, uc = meas_unl / meas[0]["x"], model_unl / model[0]["x"]
     checks.append(Check(f"unload/load excess at {AT_MPA:g} MPa after {HIGH_MPA:g} MPa, model "
@@ -249,8 +249,8 @@ def magnitude_checks(ref: list[dict], rows: list[dict]) -> list[Check]:
         curve={"x": [r["p"] / 1e6 for r in load], "computed": comp,
                "reference": [r["R"] for r in load],
                "xlabel": "stack pressure (MPa), loading (1 MPa measured: a lower bound)",
-               "ylabel": "cell resistance (Ω): bulk + 2 ASR / 1.267 cm² (reference: Doux et "
-                         "al. 2020)", "logx": True, "logy": True}))
+               "ylabel": "cell R (Ω) = bulk + 2 ASR / 1.267 cm²; ref.: Doux 2020",
+               "logx": True, "logy": True}))
     r_ct = R_CT_CM2 * 1e-4
     worst = min(r["asr"] * r["A"] / r_ct for r in rows if r["A"] > 0)
     checks.append(Check("Thomson bound: min over steps of ASR / (R_ct / A)", worst,
