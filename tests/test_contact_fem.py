@@ -315,6 +315,29 @@ def test_a_failed_bordered_step_falls_back_to_the_secant(monkeypatch):
     ref.close()
 
 
+def test_the_secant_fallback_gives_up_past_its_iteration_budget(monkeypatch):
+    """The secant as a failed bordered step's fallback spends at most
+    loadstep.FALLBACK_MAX_ITERATIONS Newton iterations, then fails the step (rolled back) so
+    that the press cuts the increment; with the budget it needs it reaches the same state."""
+    from solver.errors import SolveError
+    from solver.fem import active_set
+
+    def fail(self, *a, **k):
+        self.iterations = 7
+        raise SolveError("forced")
+
+    cp, p_star = _small_case("bord_budget_", control="platen", contact_solver="active_set")
+    monkeypatch.setattr(active_set.ActiveSetNewton, "solve_force", fail)
+    monkeypatch.setattr(loadstep, "FALLBACK_MAX_ITERATIONS", 1)
+    before = cp.u.x.array.copy()
+    with pytest.raises(SolveError, match="gave up after"):
+        loadstep.solve_load_step(cp, 0.3 * p_star)
+    assert np.array_equal(cp.u.x.array, before)
+    monkeypatch.setattr(loadstep, "FALLBACK_MAX_ITERATIONS", 1000)
+    assert loadstep.solve_load_step(cp, 0.3 * p_star).reason > 0
+    cp.close()
+
+
 def test_active_set_newton_stops_at_snes_divergence_tolerance(monkeypatch):
     """The active-set Newton applies SNES's divergence test (-snes_divergence_tolerance, 1e4
     by default): once the merit has grown by that factor over its first value the solve stops,

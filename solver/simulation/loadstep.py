@@ -23,6 +23,13 @@ from solver.fem.contact_results import contact_force
 from solver.simulation import platen
 from solver.simulation.platen import Attempt
 
+#: Newton iterations the secant may spend as the fallback of a failed bordered step before it
+#: gives up (the caller then cuts the increment). Measured: the first touch of
+#: ``doux_sulfide_pressure --size full`` needs 669 there; perfectly plastic
+#: ``press_performance --size small`` spent 6289 (445 s) on its first increment, which a halved
+#: increment solves in 78 bordered iterations.
+FALLBACK_MAX_ITERATIONS = 1000
+
 
 class StepResult(NamedTuple):
     """Outcome of one converged load step.
@@ -141,20 +148,29 @@ class _PlatenSolves:
     """The finite-element side of the platen loops: Newton at a trial displacement, the last
     converged iterate, and the iteration counts of one step."""
 
-    def __init__(self, cp: ContactProblem, pressure: float, w0: float):
+    def __init__(self, cp: ContactProblem, pressure: float, w0: float,
+                 budget: int | None = None):
         self.cp, self.pressure = cp, pressure
         self.dt = cp.law.dt if cp.law is not None else 0.0
         self.w_good, self.u_good = w0, cp.u.x.array.copy()
         self.u_kept = self.u_good
         self.its = self.lits = self.reason = 0
+        #: Newton iterations allowed over all solves (None: no limit), and spent
+        self.budget, self.spent = budget, 0
 
     def solve_at(self, w: float) -> Attempt:
         cp = self.cp
+        if self.budget is not None and self.spent >= self.budget:
+            raise SolveError(f"contact Newton ({cp.prefix}) at p = {self.pressure:.6g} Pa: "
+                             f"secant over the platen gave up after {self.spent} Newton "
+                             f"iterations (limit {self.budget})")
         cp.platen.value = -w
         try:
             reason, its, lits = newton(cp, self.pressure, self.dt)
         except SolveError as e:
+            self.spent += cp.last_iterations()
             return Attempt(False, 0, cp.last_iterations(), 0, str(e))
+        self.spent += its
         return Attempt(True, reason, its, lits)
 
     def keep(self) -> None:
@@ -205,17 +221,20 @@ def _bordered_step(cp: ContactProblem, pressure: float, saved,
         cp.rollback(saved)
         if cp.law is not None:
             cp.law.dt = dt
-    its, lits, reason, stiffness = _platen_step(cp, pressure)
+    its, lits, reason, stiffness = _platen_step(cp, pressure, FALLBACK_MAX_ITERATIONS)
     return its + failed, lits, reason, stiffness
 
 
-def _platen_step(cp: ContactProblem, pressure: float) -> tuple[int, int, int, float]:
+def _platen_step(cp: ContactProblem, pressure: float,
+                 budget: int | None = None) -> tuple[int, int, int, float]:
     """Find the platen displacement with ``F(w) = p̄ A₀`` and leave ``cp.u`` there.
 
     The force is only as exact as Newton's residual, whose tolerance scales with the largest
     load so far (see :meth:`ContactProblem.set_residual_scale`): the tolerance is
     ``force_rtol max(p̄, p̄_peak) A₀``, not relative to a small release target. Returns (Newton
     iterations, linear iterations, last SNES reason, dF/dw of the last two evaluations).
+    ``budget``: Newton iterations the search may spend over all its solves (None: no limit);
+    past it, :class:`SolveError`.
     """
     target = pressure * cp.face_area
     tol = cp.force_rtol * max(pressure, cp.load.peak_pressure) * cp.face_area
@@ -223,7 +242,7 @@ def _platen_step(cp: ContactProblem, pressure: float) -> tuple[int, int, int, fl
     # With creep (dt > 0) the force at w₀ is no longer F₀ (the stresses relax over dt): the
     # committed point is then not on this step's curve F(w) and only gives the first guess.
     creep = cp.law is not None and cp.law.dt > 0
-    solves = _PlatenSolves(cp, pressure, w0)
+    solves = _PlatenSolves(cp, pressure, w0, budget)
     _, slope = platen.platen_root(solves.force_at, target, tol, w0, f0, k, on_curve=not creep,
                                   label=cp.prefix, pressure=pressure)
     return solves.its, solves.lits, solves.reason, slope

@@ -278,7 +278,11 @@ class PressCycle:
             # perfectly plastic lithium (80 iterations per solve): the secant is the last
             # resort. Measured on benchmarks/doux_sulfide_pressure.py's small case before this
             # change: > 15 min, 2226 of 2432 Newton iterations in the secant's solves; after: 43 s.
-            last = cut >= cfg.max_cutbacks
+            # The first touch may need the secant's gradual platen moves (doux_sulfide_pressure
+            # --size full: the bordered Newton diverged at 0.1 MPa and at every halving down to
+            # 390 Pa), so the first try of the first step keeps it, within its iteration budget
+            # (loadstep.FALLBACK_MAX_ITERATIONS).
+            last = cut >= cfg.max_cutbacks or (cut == 0 and not self.cp.load.loaded)
             try:
                 its = (self._step(target, inc, last) if hold
                        else self._step(nxt, ramp_dt, last))
