@@ -32,6 +32,43 @@ def exchange_current_density(r_ct_ohm_cm2: float, temperature: float) -> float:
     return GAS_CONSTANT * temperature / (FARADAY * r_ct_ohm_cm2 * 1e-4)
 
 
+def make_case(name: str, seed: int, size: dict, rms_height: float, hurst: float,
+              pressures: list[float], release_pressure: float | None, kappa: float,
+              i0: float, current_density: float, temperature: float):
+    """The benchmarks' case: the model lithium (``lithium_masias2019``, size-dependent) pressed
+    onto a rigid self-affine separator profile (plane strain, P2, graded), no holds, then the
+    Li|SE current stage (Butler–Volmer, α = 0.5, galvanostatic) at every step.
+
+    Args:
+        size: ``length`` (lateral size = long cutoff, m), ``grid`` (surface points per side),
+            ``short`` (short cutoff, m), ``ratio`` (largest load ratio), ``thickness``
+            (lithium and separator thickness / length).
+        pressures: the press targets (Pa); ``release_pressure`` (Pa) ends them with a
+            release, None: no release.
+        kappa, i0, current_density: electrolyte conductivity (S/m), exchange current density
+            (A/m²), applied current density (A/m²); temperature in K.
+    """
+    from solver.case import config
+    L = size["length"]
+    release = ({"release": True, "release_pressure": release_pressure}
+               if release_pressure is not None else {"release": False})
+    return config.from_dict({
+        "name": name, "seed": seed,
+        "surface": {"kind": "self_affine", "nb_grid_pts": [size["grid"], size["grid"]],
+                    "physical_sizes": [L, L], "hurst": hurst, "rms_height": rms_height,
+                    "short_cutoff": size["short"], "long_cutoff": L},
+        "lithium": {"material": "lithium_masias2019", "temperature": temperature},
+        "mesh": {"dimension": 2, "cell": "simplex", "degree": 2,
+                 "thickness": size["thickness"] * L, "grading": 1.3},
+        "press": {"pressures": list(pressures), "hold_times": [0.0] * len(pressures),
+                  **release, "steps_per_ramp": 1, "max_pressure_ratio": size["ratio"]},
+        "current": {"interface": "li_se", "drive": "current",
+                    "current_density": current_density, "electrolyte_conductivity": kappa,
+                    "exchange_current_density": i0, "alpha_a": 0.5, "alpha_c": 0.5},
+        "output": {"plots": False, "fields": False, "heights": False},
+    })
+
+
 def run_cycle(case, comm) -> list[dict]:
     """Press + current stages in a temporary run folder; one row per converged step:
     ``phase``, mean pressure ``p`` (Pa), contact fraction ``A``, ``spots``, ``asr`` (Ω m²;

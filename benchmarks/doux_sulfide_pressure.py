@@ -138,30 +138,13 @@ def band_rms(long: float, short: float) -> float:
 
 
 def make_case(size: str, seed: int = 3):
-    from solver.case import config
     cfg = SIZES[size]
-    L = cfg["length"]
     ref = load_reference()
     loading = [*START_MPA, *(r["p"] / 1e6 for r in ref if r["branch"] == "load")]
     unloading = [r["p"] / 1e6 for r in ref if r["branch"] == "unload"]
-    pressures = [p * 1e6 for p in (*loading, *unloading)]
-    return config.from_dict({
-        "name": f"{NAME}-{size}", "seed": seed,
-        "surface": {"kind": "self_affine", "nb_grid_pts": [cfg["grid"], cfg["grid"]],
-                    "physical_sizes": [L, L], "hurst": HURST,
-                    "rms_height": band_rms(L, cfg["short"]),
-                    "short_cutoff": cfg["short"], "long_cutoff": L},
-        "lithium": {"material": "lithium_masias2019", "temperature": T},
-        "mesh": {"dimension": 2, "cell": "simplex", "degree": 2, "thickness": cfg["thickness"] * L,
-                 "grading": 1.3},
-        "press": {"pressures": pressures, "hold_times": [0.0] * len(pressures),
-                  "release": False, "steps_per_ramp": 1, "max_pressure_ratio": cfg["ratio"]},
-        "current": {"interface": "li_se", "drive": "current", "current_density": J_APPLIED,
-                    "electrolyte_conductivity": KAPPA,
-                    "exchange_current_density": asrp.exchange_current_density(R_CT_CM2, T),
-                    "alpha_a": 0.5, "alpha_c": 0.5},
-        "output": {"plots": False, "fields": False, "heights": False},
-    })
+    return asrp.make_case(f"{NAME}-{size}", seed, cfg, band_rms(cfg["length"], cfg["short"]),
+                          HURST, [p * 1e6 for p in (*loading, *unloading)], None, KAPPA,
+                          asrp.exchange_current_density(R_CT_CM2, T), J_APPLIED, T)
 
 
 def _factor(model: float, measured: float) -> float:

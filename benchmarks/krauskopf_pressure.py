@@ -189,28 +189,11 @@ def exchange_current_density() -> float:
 
 
 def make_case(size: str):
-    from solver.case import config
     cfg = SIZES[size]
-    L = cfg["length"]
     pressures = [p * 1e6 for p in (*LOAD_MPA, *RELEASE_MPA)]
-    return config.from_dict({
-        "name": f"{NAME}-{size}", "seed": 3,
-        "surface": {"kind": "self_affine", "nb_grid_pts": [cfg["grid"], cfg["grid"]],
-                    "physical_sizes": [L, L], "hurst": HURST,
-                    "rms_height": band_rms(L, cfg["short"]),
-                    "short_cutoff": cfg["short"], "long_cutoff": L},
-        "lithium": {"material": "lithium_masias2019", "temperature": T},
-        "mesh": {"dimension": 2, "cell": "simplex", "degree": 2, "thickness": cfg["thickness"] * L,
-                 "grading": 1.3},
-        "press": {"pressures": pressures, "hold_times": [0.0] * len(pressures),
-                  "release": True, "release_pressure": FINAL_MPA * 1e6,
-                  "steps_per_ramp": 1, "max_pressure_ratio": cfg["ratio"]},
-        "current": {"interface": "li_se", "drive": "current", "current_density": J_APPLIED,
-                    "electrolyte_conductivity": KAPPA,
-                    "exchange_current_density": exchange_current_density(),
-                    "alpha_a": 0.5, "alpha_c": 0.5},
-        "output": {"plots": False, "fields": False, "heights": False},
-    })
+    return asrp.make_case(f"{NAME}-{size}", 3, cfg, band_rms(cfg["length"], cfg["short"]), HURST,
+                          pressures, FINAL_MPA * 1e6, KAPPA, exchange_current_density(),
+                          J_APPLIED, T)
 
 
 def _loading_checks(case, ref: list[dict], rows: list[dict], peak: dict, low: dict,

@@ -97,7 +97,13 @@ linear solve factorised the same way), ``full`` on 2 ranks: same iterations and 
 ``small``, 1 rank: press 2.0 s = 23.0 linear solves. Perfectly plastic lithium
 (``hardening_modulus = 0``) at ``small`` did not finish its first increment in 600 s (line search
 cut to α ≈ 1/256 for dozens of iterations, the residual stalled at interior nodes under the
-spots): an open solver problem.
+spots): an open solver problem. Since 2026-12-07 a failed bordered step is cut back instead of
+handed to the secant over the platen (kept for the first try of the first step, within
+:data:`solver.simulation.loadstep.FALLBACK_MAX_ITERATIONS`, and for the last cut-back): the
+perfectly plastic ``small`` press finishes in 80 s, 5 increments, 78, 12, 52, 67, 6 Newton
+iterations (mean 43; issue #13 asks ≤ 15), whole press 883 linear solves, of which the secant's
+spent budget at the first try is 1000 of the 1358 Newton steps (without that first-try
+fallback: 27 s, 187 linear solves; with an unlimited one: 445 s).
 """
 
 from __future__ import annotations
