@@ -69,6 +69,10 @@ Seeds 1 and 2 of the same spectrum: factors 1.03/1.01/1.05/1.03 and 1.79/1.24/1.
 most of the ASR; seed 3): 1.44/1.11/1.06/1.04. So the shape follows the contact fraction's growth
 A(p) of the size-dependent lithium, not the choice of i₀. Most of the model's ASR is R_ct/A
 (the Thomson ratio is 1.09 at 25 MPa).
+Full (50 µm, 200 face elements, load ratio ≤ 1.5; 195 s serial): factors 1.37, 1.09, 1.18, 1.01,
+ΔR(1)/ΔR(5) 4.0, A = 0.047, 0.19, 0.33, 0.55, 0.56, 0.63 at 1…25 MPa and 0.39 after unloading.
+Its first touch (0.1 MPa) needs the secant over the platen: the bordered Newton diverged there and
+at every halving of the load (see :mod:`solver.simulation.press`).
 
 **What the model leaves out** (why magnitudes differ): the magnitudes are ≈ 2 decades low
 (model ΔASR at 5 MPa ≈ 0.55 Ω cm² against ≈ 49 Ω cm² measured): the model's contact spots are
