@@ -282,10 +282,10 @@ class PressCycle:
             # --size full: the bordered Newton diverged at 0.1 MPa and at every halving down to
             # 390 Pa), so the first try of the first step keeps it, within its iteration budget
             # (loadstep.FALLBACK_MAX_ITERATIONS).
-            last = cut >= cfg.max_cutbacks or (cut == 0 and not self.cp.load.loaded)
+            fallback = cut >= cfg.max_cutbacks or (cut == 0 and not self.cp.load.loaded)
             try:
-                its = (self._step(target, inc, last) if hold
-                       else self._step(nxt, ramp_dt, last))
+                its = (self._step(target, inc, fallback) if hold
+                       else self._step(nxt, ramp_dt, fallback))
             except SolveError as e:
                 log.debug("press: step %s -> %.6g cut back: %s", phase, nxt if not hold else
                           x + inc, e)
