@@ -38,6 +38,10 @@ from solver.fem.petsc import linear_part
 
 #: Halvings of a Newton step before it is taken as it is.
 MAX_BACKTRACKS = 8
+#: A Krylov solve keeps the preconditioner built on an earlier Jacobian (GAMG's hierarchy and
+#: Galerkin operators) while the CG iterations it needs per decade of residual reduction stay
+#: within this factor of those of the first solve after the last rebuild (:meth:`_lag`).
+PC_LAG_GROWTH = 1.5
 #: PETSc log event around one active-set Newton solve (the counterpart of ``SNESSolve``).
 LOG_EVENT = "LaminaASNewton"
 
@@ -106,8 +110,9 @@ class ActiveSetNewton:
         self.iterations = 0
         self.linear_iterations = 0
         self.stiffness = float("nan")
-        #: linear solves and Krylov iterations over the solver's life (LU: 1 per solve)
-        self.totals = {"solves": 0, "krylov": 0}
+        #: linear solves, Krylov iterations (LU: 1 per solve) and operator set-ups of the
+        #: preconditioner (factorisations, GAMG hierarchies) over the solver's life
+        self.totals = {"solves": 0, "krylov": 0, "pc_setups": 0}
         self._event = PETSc.Log.Event(LOG_EVENT)
         if self.ksp.getPC().getType() == "cholesky":
             # symmetric factorisation (solver.fem.petsc.CONTACT_AS_DIRECT): the Jacobian is
@@ -118,6 +123,14 @@ class ActiveSetNewton:
         self.du2.set(0.0)
         #: whether the unit-move solve starts from the previous one (Krylov solves only)
         self._warm = self.ksp.getType() != "preonly"
+        #: Eisenstat–Walker forcing terms for Krylov solves (the SNES's ``snes_ksp_ew``
+        #: options, :meth:`_forcing`); the KSP's own rtol is their floor
+        self._ew = cp.snes.getParamsEW() if self._warm and cp.snes.getUseEW() else None
+        self._rtol_floor = self.ksp.getTolerances()[0]
+        self._rtol_last = None
+        #: lagged preconditioner (Krylov solves only): rebuild at the next step, and the CG
+        #: iterations per decade right after the last rebuild
+        self._rebuild, self._pc_rate, self._reusing = True, None, False
         if self.ksp.getPC().getType() == "gamg":
             # the full matrix keeps its block size; GAMG also needs the rigid-body modes
             cp.problem.A.setNearNullSpace(rigid_body_modes(cp.V))
@@ -146,6 +159,11 @@ class ActiveSetNewton:
         diag = A.getDiagonal()
         self._c = np.abs(diag.array[self._local]) + 1e-300
         self._c_top = np.abs(diag.array[self._top]) + 1e-300
+        # the scale of the replaced rows in a Krylov solve: the mean diagonal (the same on all
+        # ranks, so that the rank count does not change the operator)
+        n = self.cp._n_owned
+        self._diag = (self._sum(np.sum(np.abs(diag.array[:n])))
+                      / max(1.0, self._sum(n))) or 1.0
         diag.destroy()
 
     def _newton_step(self, x, A, z: float, bordered: bool) -> tuple[float, float]:
@@ -163,21 +181,38 @@ class ActiveSetNewton:
             A.mult(unit, self.rhs2)  # the free rows' response to a unit platen move
             self.rhs2.scale(-1.0)
             self.rhs2.array[self._local[active]] = 0.0
-            self.rhs2.array[self._top] = 1.0
+            self.rhs2.array[self._top] = self._diag if self._warm else 1.0
             unit.destroy()
         self.rhs.array[:] = -self.R.array
         self.trial.set(0.0)
         self.trial.array[self._local] = -gap  # the step that puts an active dof on its bound
         self.trial.array[self._top] = z - x.array[self._top]
         rows = np.concatenate([self._rows[active], self._top_rows])
-        A.zeroRowsColumns(rows, diag=1.0, x=self.trial, b=self.rhs)
+        # The replaced rows on the stiffness's scale for a Krylov solve (an identity row among
+        # rows of ~1e4 N/m would be a far outlier of the spectrum, and its residual would not
+        # count in the relative tolerance); a direct solve keeps 1.
+        A.zeroRowsColumns(rows, diag=self._diag if self._warm else 1.0, x=self.trial,
+                          b=self.rhs)
+        if self._warm:
+            self._reusing = not self._rebuild
+            self.ksp.getPC().setReusePreconditioner(self._reusing)
+        self.totals["pc_setups"] += not self._reusing
         self.ksp.setOperators(A)
         self._linear_solve(self.rhs, self.du)
+        self._lag()
+        fixed = np.concatenate([self._local[active], self._top])
+        if self._warm:
+            # The replaced rows and columns decouple their unknowns from the rest: their exact
+            # values can be put in after an inexact Krylov solve (Eisenstat–Walker tolerances
+            # leave them off by up to rtol ‖b‖ / diag), so that an active dof lands on its bound.
+            self.du.array[fixed] = self.trial.array[fixed]
         if not bordered:
             return 0.0, 0.0
         # The platen's unit move changes little between Newton iterations: a Krylov solve
         # starts from the last one (a direct solve ignores the guess).
         self._linear_solve(self.rhs2, self.du2, guess=self._warm)
+        if self._warm:
+            self.du2.array[fixed] = self.rhs2.array[fixed] / self._diag
         d1, d2 = v.dot(self.du), v.dot(self.du2)
         v.destroy()
         return d1, d2
@@ -193,10 +228,71 @@ class ActiveSetNewton:
         self.totals["solves"] += 1
         self.totals["krylov"] += self.ksp.getIterationNumber()
         reason = self.ksp.getConvergedReason()
+        if reason < 0 and self._warm and self._reusing:
+            # a preconditioner of an older Jacobian that no longer does: rebuild it and retry
+            self._reusing = False
+            self.totals["pc_setups"] += 1
+            self.ksp.getPC().setReusePreconditioner(False)
+            self.ksp.setOperators(self.ksp.getOperators()[0])
+            self._linear_solve(b, x, guess=False)
+            self._rebuild = True  # the rate right after the rebuild is measured by _lag
+            return
         if reason < 0:
             raise SolveError(f"contact active-set Newton ({self.cp.prefix}): linear solve "
                              f"diverged (KSP reason {reason}) after "
                              f"{self.ksp.getIterationNumber()} iterations")
+
+    def _lag(self) -> None:
+        """After the step's first Krylov solve: whether the next step rebuilds the
+        preconditioner.
+
+        The preconditioner of an earlier Jacobian is kept (``KSPSetReusePreconditioner``)
+        while it converges almost as fast as a fresh one: its CG iterations per decade of
+        reduction (``its / −log₁₀ rtol``, for a solve stopped by its relative tolerance) at most
+        :data:`PC_LAG_GROWTH` times those of the first solve after the last rebuild. The
+        Jacobian changes little between Newton iterations (the plastic zone and the contact
+        set move at a few points), so the hierarchy's set-up is saved at most of them.
+        Measured with the default 3D case's surface on a 25 µm patch (32 805 dofs, hardening
+        lithium, 3 increments to 1 MPa, one rank): one preconditioner for the whole press gave
+        17.5 instead of 15.5 CG iterations per solve and 33 s instead of 45 s of press.
+        """
+        if not self._warm:
+            return
+        fresh, self._rebuild = self._rebuild, False
+        its = self.ksp.getIterationNumber()
+        rtol = self.ksp.getTolerances()[0]
+        if self.ksp.getConvergedReason() != 2 or not 0 < rtol < 1 or its == 0:
+            return  # not stopped by rtol (atol, or no iteration): no rate to compare
+        rate = its / -np.log10(rtol)
+        if fresh or self._pc_rate is None:
+            self._pc_rate = rate
+        elif rate > PC_LAG_GROWTH * self._pc_rate:
+            self._rebuild = True
+
+    def _forcing(self, it: int, merit: float, merit_last: float, atol: float) -> None:
+        """Set the Krylov relative tolerance of Newton iteration ``it`` (inexact Newton).
+
+        Eisenstat & Walker (SIAM J. Sci. Comput. 17, 16 (1996)), choice 2, as PETSc's
+        ``-snes_ksp_ew`` (version 2 only): ``η₀ = rtol_0``, then ``η_k = γ (‖F_k‖/‖F_{k−1}‖)^α``,
+        kept ≥ ``γ η_{k−1}^α`` when that exceeds ``threshold``, ≤ ``rtol_max``; here ``‖F‖`` is
+        the merit ``‖(Φ, G)‖``. Kept ≥ ``0.1 atol/‖F_k‖`` (a linear residual far below the
+        Newton tolerance buys nothing: Kelley, Iterative Methods for Linear and Nonlinear
+        Equations, 1995, §6.3) and ≥ the KSP's own rtol.
+        """
+        if self._ew is None:
+            return
+        p = self._ew
+        if it == 0 or self._rtol_last is None or not merit_last > 0:
+            eta = p["rtol_0"]
+        else:
+            eta = p["gamma"] * (merit / merit_last) ** p["alpha"]
+            safe = p["gamma"] * self._rtol_last ** p["alpha"]
+            if safe > p["threshold"]:
+                eta = max(eta, safe)
+        eta = min(eta, p["rtol_max"])
+        eta = max(eta, 0.1 * atol / merit if merit > 0 else 0.0, self._rtol_floor)
+        self._rtol_last = eta
+        self.ksp.setTolerances(rtol=eta)
 
     # -- Newton ---------------------------------------------------------------------------------
     def solve(self, pressure: float, dt: float) -> tuple[int, int, int]:
@@ -245,6 +341,7 @@ class ActiveSetNewton:
         # grew 100-fold), so the step is cut back at once.
         divtol = snes.getDivergenceTolerance()
         limit = divtol * np.hypot(norm, g) if divtol > 0 else np.inf
+        merit_last = np.nan
         for it in range(max_it + 1):
             if not (np.isfinite(norm) and np.isfinite(g)) or np.hypot(norm, g) > limit:
                 break
@@ -259,6 +356,9 @@ class ActiveSetNewton:
                 break
             if it > 0:
                 snes.computeJacobian(x, A, A)
+            merit = float(np.hypot(norm, g))
+            self._forcing(it, merit, merit_last, atol)
+            merit_last = merit
             d1, d2 = self._newton_step(x, A, z, force is not None)
             dz = 0.0
             if force is not None:
