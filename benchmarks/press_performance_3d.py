@@ -11,9 +11,21 @@ dofs) to 1 MPa in 3 increments, load only.
 * ``small``: a 16² surface of 12.5 µm (cutoffs 6 and 12.5 µm), face elements 1.5 µm: a block
   CI can afford on one core, to check that the 3D path and its counters work.
 * ``full`` (issue 13): the default 128² surface of 50 µm, face elements 0.8 µm (short cutoff /
-  10), ≈ 1.5 M displacement dofs, meant for ``mpiexec -n 2``; bounds: ≤ 15 min, ≤ 2.5 kB per dof
-  above the import baseline (summed over ranks), ≤ 10 Newton iterations per increment. Not run
-  here yet (2 cores): see the report of this change.
+  10), 1 209 681 displacement dofs, meant for ``mpiexec -n 2``; bounds: ≤ 15 min, ≤ 2.5 kB per
+  dof above the import baseline (summed over ranks), ≤ 10 Newton iterations per increment.
+  First run (``mpiexec -n 2 python benchmarks/press_performance_3d.py --size full``, the 2-core
+  machine otherwise idle, 2026-12-07, with the inexact, lagged Krylov solves below): **press
+  1588 s (26.5 min), 12, 11, 13 Newton iterations per increment (mean 12), 5794 B/dof above
+  the imports (7.43 GB peak RSS on the 2 ranks)** — none of the three bounds met; 36 Newton
+  steps of 44 s (CG 78 %, assembly 15 %, GAMG set-up 7 %), 23.9 CG iterations per solve, 85
+  solves (13 of them retries with a fresh GAMG hierarchy), A_r/A0 = 0.022.
+
+The default 3D case itself (the ``full`` surface with face elements of 2 µm, 148 257 dofs; one
+rank, quiet machine, 2026-12-07): press 469 s before the inexact Newton (56 CG iterations per
+solve, 26 Newton steps, 18.0 s per step: 78 % CG), 239 s with Eisenstat–Walker tolerances
+(:data:`solver.fem.petsc.CONTACT_AS_EW`: 18.6 CG iterations, 27 steps), 193 s with the lagged
+GAMG hierarchy (:data:`solver.fem.active_set.PC_LAG_GROWTH`: 7.1 s per step, 65 % CG, 17 % GAMG
+set-up, 17 % assembly); 11, 8, 8 Newton iterations per increment, A_r/A0 = 0.024 throughout.
 
 Measured in the same run: set-up and press wall time, Newton iterations per increment, Krylov
 iterations per Newton step (1 per solve with LU; two solves per step under the platen: the

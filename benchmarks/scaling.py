@@ -9,6 +9,9 @@ initial increments, adaptive growth ≤ 2× per step, load only), then solves th
 stage (film 1 Ω cm², 10 A/m², :func:`solver.simulation.current.solve_step`) on the final contact
 map.
 
+* **strong3d**: the same for a 3D block, the default 3D case's (:func:`case_3d`: P2 tetrahedra,
+  :data:`FACE_3D`, elastic lithium, press to 1 MPa in 3 increments and the Li|Cu current); at
+  ``full`` ≥ 0.5 M dofs, solved by CG + GAMG (``press.linear_solver = "auto"``);
 * **strong scaling**: the same case (``n_face`` fixed) on K = 1, 2, … ranks; efficiency
   ``E_s(K) = K₀ T(K₀) / (K T(K))`` with K₀ the smallest rank count (1 by default);
 * **weak scaling**: ``n_face ∝ K`` (the vertical mesh does not change with the profile length,
@@ -56,6 +59,24 @@ ordering; ``python benchmarks/scaling.py --size full``, 2 cores otherwise idle, 
 Strong speed-up 1 → 2 ranks **1.40** (checked ≥ 1.3 at full size); contact fraction and ASR equal
 to 2.9e-16 and 3.6e-13. With AMD instead (the VI's profile ordering) the same runs took 29.6 s
 and 27.2 s (speed-up 1.09): the numeric factorisation of the AMD tree does not parallelise.
+
+Full run with the 3D series (2026-12-07, the 2 cores otherwise idle, ``python
+benchmarks/scaling.py --size full``, 1038 s in all)::
+
+    series     K      dofs    T (s)    press  current Newton   s/step   asm PCset solve  rest   B/dof    eff
+    strong     1    501638    30.12    29.12    0.995     20    1.450  0.20  0.62  0.16  0.03    2073  1.000
+    strong     2    501638    23.37    22.55    0.825     20    1.123  0.17  0.62  0.18  0.03    2829  0.644
+    strong3d   1    596781   611.63   609.43    2.203     19   32.060  0.13  0.13  0.73  0.01    3033  1.000
+    strong3d   2    596781   301.07   298.64    2.435     19   15.708  0.14  0.07  0.78  0.01    5868  1.016
+    weak       2   1003238    55.46    53.65    1.813     22    2.430  0.18  0.60  0.20  0.03    2244  0.543
+
+**3D strong speed-up 1 → 2 ranks 2.03** (checked ≥ 1.6; CG + GAMG with the inexact, lagged
+solves of :mod:`solver.fem.active_set`, the same 19 Newton steps, contact fraction equal, ASR to
+2e-13). The 2D speed-up was **1.29** in this run (check ≥ 1.3: FAIL), and 1.46 and 1.34 in two
+repeats of the 2D pair right after (the children run by hand, ``--child --n-face 6600``): at
+the bound, within this machine's noise. The 2D press took 20 Newton steps instead of the 14
+below (the direct-solve path is unchanged by the Krylov changes of 2026-12-07; the cause, a
+change of the load stepping since 2026-12-06 presumably, was not investigated).
 
 Full run with ``vinewtonrsls`` (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
 LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
@@ -109,7 +130,17 @@ SIZES = {
     "small": {"strong": 250, "weak": 250},  # 19 038 dofs
     "full": {"strong": 6600, "weak": 6600},  # 501 638 dofs
 }
+#: The 3D series (strong only): the default 3D case's block (:mod:`press_performance_3d`'s
+#: surfaces, P2 tetrahedra, elastic lithium as above) at these face element sizes (m): ``small``
+#: 14 079 dofs (a direct solve), ``full`` the default 128² surface of 50 µm with face elements of
+#: 1.1 µm, ≥ 0.5 M dofs (CG + GAMG, :data:`solver.fem.petsc.CONTACT_AS_GAMG`).
+FACE_3D = {"small": 1.5e-6, "full": 1.1e-6}
+#: Contact fraction and ASR on K ranks against K₀, relative; also for the 3D block solved by CG
+#: + GAMG, whose aggregates depend on the partition: its Newton iterates differ, but the
+#: converged contact set is the same and the ASR agreed to 2e-13 (full size, 2026-12-07).
 RANK_INDEPENDENCE_RTOL = 1e-8
+#: Issue 13's bound on the strong speed-up from 1 to 2 ranks of the 3D block (``full``).
+SPEEDUP_3D_MIN = 1.6
 #: Issue 13's bound on the strong speed-up from 1 to 2 ranks of the 2D profile (``full``).
 SPEEDUP_2D_MIN = 1.3
 EFFICIENCY_BOUNDS = (1e-3, 1.5)
@@ -121,8 +152,22 @@ ENV_RANKS = "LAMINA_SCALING_RANKS"
 # one run (child process, under mpiexec -n K)
 
 
-def child(n_face: int, out: str) -> int:
-    """Run the case with ``n_face`` face elements on this communicator; rank 0 writes ``out``."""
+def case_3d(size: str):
+    """The 3D block of :data:`FACE_3D` ``[size]``: :func:`press_performance_3d.case` with elastic
+    lithium and the current stage."""
+    import press_performance_3d as p3
+
+    from solver.case import config
+
+    return config.replace(p3.case(size), name=f"scaling3d-{size}",
+                          mesh={"face_element_size": FACE_3D[size]},
+                          lithium={"plasticity": False, "creep": False},
+                          output={"stages": ["surface", "press", "current"]})
+
+
+def child(n_face: int, out: str, size_3d: str | None = None) -> int:
+    """Run the case with ``n_face`` face elements (or the 3D block of ``size_3d``) on this
+    communicator; rank 0 writes ``out``."""
     import _performance as perf
 
     from solver.fem.backend import comm_world
@@ -130,8 +175,10 @@ def child(n_face: int, out: str) -> int:
     comm = comm_world()
     from mpi4py import MPI
 
-    pr = perf.PressRun(perf.case(n_face, pressure=PRESSURE, increments=INCREMENTS,
-                                 plasticity=False, creep=False), comm)
+    the_case = (case_3d(size_3d) if size_3d else
+                perf.case(n_face, pressure=PRESSURE, increments=INCREMENTS, plasticity=False,
+                          creep=False))
+    pr = perf.PressRun(the_case, comm)
     pr.press()
     pr.current()
     peak = comm.allreduce(perf.peak_rss_bytes(), op=MPI.SUM)
@@ -145,7 +192,7 @@ def child(n_face: int, out: str) -> int:
         "current_split": {"pc_setup": cev["PCSetUp"][0], "solve": cev["KSPSolve"][0]},
         "events": {"press": pr.press_events, "current": cev},
         "rss_peak": peak, "rss_base": pr.rss_base,
-        "fraction": pr.fraction, "asr": pr.asr,
+        "fraction": pr.fraction, "asr": pr.asr, "iterative": bool(pr.cycle.cp.iterative),
     }
     if comm.rank == 0:
         Path(out).write_text(json.dumps(result, indent=1))
@@ -168,11 +215,11 @@ def parse_ranks(text: str) -> tuple[int, ...]:
     return tuple(ranks)
 
 
-def _launch(ranks: int, n_face: int, folder: Path, size: str) -> dict:
+def _launch(ranks: int, n_face: int, folder: Path, size: str, dim3: bool = False) -> dict:
     from solver.batch import mpi
-    out = folder / f"k{ranks}_n{n_face}.json"
+    out = folder / f"k{ranks}_n{n_face}{'_3d' if dim3 else ''}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--n-face", str(n_face),
-           "--child-json", str(out)]
+           "--child-json", str(out), *(["--size-3d", size] if dim3 else [])]
     if ranks > 1:
         launcher = mpi.find_mpiexec()
         if not launcher:
@@ -203,13 +250,13 @@ def _row(kind: str, r: dict, eff: float) -> dict:
 
 def format_table(rows: list[dict]) -> str:
     """The scaling table as plain text."""
-    head = (f"{'series':6s} {'K':>3s} {'dofs':>9s} {'T (s)':>8s} {'press':>8s} {'current':>8s} "
+    head = (f"{'series':8s} {'K':>3s} {'dofs':>9s} {'T (s)':>8s} {'press':>8s} {'current':>8s} "
             f"{'Newton':>6s} {'s/step':>8s} {'asm':>5s} {'PCset':>5s} {'solve':>5s} "
             f"{'rest':>5s} {'B/dof':>7s} {'eff':>6s}")
     lines = [head]
     for r in rows:
         lines.append(
-            f"{r['series']:6s} {r['K']:3d} {r['dofs']:9d} {r['T']:8.2f} {r['press']:8.2f} "
+            f"{r['series']:8s} {r['K']:3d} {r['dofs']:9d} {r['T']:8.2f} {r['press']:8.2f} "
             f"{r['current']:8.3f} {r['newton']:6d} {r['t_step']:8.3f} {r['asm']:5.2f} "
             f"{r['pcsetup']:5.2f} {r['solve']:5.2f} {r['rest']:5.2f} {r['mem']:7.0f} "
             f"{r['eff']:6.3f}")
@@ -240,7 +287,7 @@ def _checks_of(kind: str, r: dict, eff: float, base: dict) -> list[Check]:
     out = [Check(f"{tag}: {name}", float(v), kind="info", unit=u) for name, v, u in rows]
     if r is not base:
         lo, hi = EFFICIENCY_BOUNDS
-        name = f"{tag}: {'strong' if kind == 'strong' else 'weak'} efficiency"
+        name = f"{tag}: {'weak' if kind == 'weak' else 'strong'} efficiency"
         out.append(Check(f"{name} (info)", eff, kind="info"))
         out.append(Check(f"{name} <= {hi:g}", eff, tolerance=hi, kind="max"))
         out.append(Check(f"{name} >= {lo:g}", eff, tolerance=lo, kind="min"))
@@ -265,24 +312,29 @@ def run(size: str = "small", ranks: tuple[int, ...] | None = None) -> list[Check
 
         strong = [get(k, cfg["strong"]) for k in ranks]
         weak = [get(k, cfg["weak"] * k // k0) for k in ranks]
-    t = {id(r): r["t_press"] + r["t_current"] for r in strong + weak}
-    for r in strong:
-        eff = k0 * t[id(strong[0])] / (r["ranks"] * t[id(r)])
-        rows.append(_row("strong", r, eff))
-        checks += _checks_of("strong", r, eff, strong[0])
-        if r is not strong[0]:
+        strong3d = [_launch(k, 0, folder, size, dim3=True) for k in ranks]
+    t = {id(r): r["t_press"] + r["t_current"] for r in strong + weak + strong3d}
+    for kind, series, bound in (("strong", strong, SPEEDUP_2D_MIN),
+                                ("strong3d", strong3d, SPEEDUP_3D_MIN)):
+        for r in series:
+            eff = k0 * t[id(series[0])] / (r["ranks"] * t[id(r)])
+            rows.append(_row(kind, r, eff))
+            checks += _checks_of(kind, r, eff, series[0])
+            if r is series[0]:
+                continue
             for key, what in (("fraction", "contact fraction"), ("asr", "ASR")):
-                checks.append(Check(f"strong K={r['ranks']}: {what} = K={k0} value",
-                                    r[key], strong[0][key], RANK_INDEPENDENCE_RTOL, "rel"))
-            checks.append(Check(f"strong K={r['ranks']}: Newton steps - K={k0} value (info)",
-                                float(r["newton_all"] - strong[0]["newton_all"]), kind="info"))
-            speedup = t[id(strong[0])] / t[id(r)]
-            # issue 13: ≥ 1.3× from 1 to 2 ranks for a 2D profile of ≥ 0.5 M dofs (full size)
+                checks.append(Check(f"{kind} K={r['ranks']}: {what} = K={k0} value",
+                                    r[key], series[0][key], RANK_INDEPENDENCE_RTOL, "rel"))
+            checks.append(Check(f"{kind} K={r['ranks']}: Newton steps - K={k0} value (info)",
+                                float(r["newton_all"] - series[0]["newton_all"]), kind="info"))
+            speedup = t[id(series[0])] / t[id(r)]
+            # issue 13: ≥ 1.3× (2D profile) and ≥ 1.6× (3D block) from 1 to 2 ranks at
+            # ≥ 0.5 M dofs (full size)
             if size == "full" and (k0, r["ranks"]) == (1, 2):
-                checks.append(Check("strong K=2: speed-up over K=1", speedup,
-                                    tolerance=SPEEDUP_2D_MIN, kind="min"))
+                checks.append(Check(f"{kind} K=2: speed-up over K=1", speedup,
+                                    tolerance=bound, kind="min"))
             else:
-                checks.append(Check(f"strong K={r['ranks']}: speed-up over K={k0} (info)",
+                checks.append(Check(f"{kind} K={r['ranks']}: speed-up over K={k0} (info)",
                                     speedup, kind="info"))
     for r in weak:
         eff = t[id(weak[0])] / t[id(r)]
@@ -306,10 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--n-face", type=int)
     parser.add_argument("--child-json")
+    parser.add_argument("--size-3d")
     parser.add_argument("--ranks-list")
     args, rest = parser.parse_known_args(argv)
     if args.child:
-        return child(args.n_face, args.child_json)
+        return child(args.n_face, args.child_json, args.size_3d)
     if args.ranks_list is not None:
         try:
             ranks = parse_ranks(args.ranks_list)
@@ -322,5 +375,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # --child and --ranks-list are this script's own; everything else is bench_main's
-    own = any(a.startswith(("--child", "--ranks-list", "--n-face")) for a in sys.argv[1:])
+    own = any(a.startswith(("--child", "--ranks-list", "--n-face", "--size-3d"))
+              for a in sys.argv[1:])
     raise SystemExit(main() if own else bench_main(run, NAME, CITATION))
