@@ -200,7 +200,7 @@ class ActiveSetNewton:
         self.ksp.setOperators(A)
         self._linear_solve(self.rhs, self.du)
         self._lag()
-        fixed = np.concatenate([self._local[active], self._top])
+        fixed = np.concatenate([self._local[active], self._top]) if self._warm else None
         if self._warm:
             # The replaced rows and columns decouple their unknowns from the rest: their exact
             # values can be put in after an inexact Krylov solve (Eisenstat–Walker tolerances
@@ -246,7 +246,7 @@ class ActiveSetNewton:
         """After the step's first Krylov solve: whether the next step rebuilds the
         preconditioner.
 
-        The preconditioner of an earlier Jacobian is kept (``KSPSetReusePreconditioner``)
+        The preconditioner of an earlier Jacobian is kept (``PCSetReusePreconditioner``)
         while it converges almost as fast as a fresh one: its CG iterations per decade of
         reduction (``its / −log₁₀ rtol``, for a solve stopped by its relative tolerance) at most
         :data:`PC_LAG_GROWTH` times those of the first solve after the last rebuild. The
