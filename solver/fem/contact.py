@@ -53,9 +53,8 @@ from solver.fem.active_set import ActiveSetNewton
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.face_pressure import FacePressure, count_area_rule
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
-from solver.fem.petsc import (CONTACT_AS_DIRECT, CONTACT_AS_EW, CONTACT_AS_GAMG, CONTACT_VI,
-                              CONTACT_VI_GAMG, ITERATIVE_DOFS_3D, PROFILE_ORDERING,
-                              destroy_problem, linear_part)
+from solver.fem.petsc import (CONTACT_AS_DIRECT, CONTACT_AS_ITERATIVE, CONTACT_VI, CONTACT_VI_GAMG,
+                              ITERATIVE_DOFS_3D, PROFILE_ORDERING, destroy_problem, linear_part)
 from solver.fem.petsc import apply as apply_options
 from solver.physics import laws
 from solver.surface.heightmap import HeightMap
@@ -316,10 +315,8 @@ class ContactProblem:
                                else INELASTIC_OVERRIDES)
             if self.iterative:
                 options = {**linear_part(options, linear=False),
-                           **linear_part(CONTACT_AS_GAMG if self.contact_solver == "active_set"
-                                         else CONTACT_VI_GAMG)}
-                if self.contact_solver == "active_set":
-                    options.update(CONTACT_AS_EW)
+                           **(CONTACT_AS_ITERATIVE if self.contact_solver == "active_set"
+                              else linear_part(CONTACT_VI_GAMG))}
             elif self.contact_solver == "active_set":
                 options.update(CONTACT_AS_DIRECT)
         else:

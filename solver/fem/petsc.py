@@ -117,6 +117,9 @@ CONTACT_AS_EW: dict[str, object] = {
     "snes_ksp_ew_rtolmax": 1.0e-4,
 }
 
+#: The active-set Newton's options above the iterative threshold: CG + GAMG, inexact Newton.
+CONTACT_AS_ITERATIVE: dict[str, object] = {**CONTACT_AS_GAMG, **CONTACT_AS_EW}
+
 #: The direct solve of the active-set Newton: MUMPS's symmetric (LDLᵀ) factorisation instead of
 #: LU. The Jacobian is symmetric — every law's consistent tangent is (radial return: ``C =
 #: a I_vol + b I_dev + c n⊗n``; checked to 0.0 for J2 with every hardening law, CMSG, Norton and
