@@ -133,7 +133,7 @@ SIZES = {
 #: The 3D series (strong only): the default 3D case's block (:mod:`press_performance_3d`'s
 #: surfaces, P2 tetrahedra, elastic lithium as above) at these face element sizes (m): ``small``
 #: 14 079 dofs (a direct solve), ``full`` the default 128² surface of 50 µm with face elements of
-#: 1.1 µm, ≥ 0.5 M dofs (CG + GAMG, :data:`solver.fem.petsc.CONTACT_AS_GAMG`).
+#: 1.1 µm, ≥ 0.5 M dofs (CG + GAMG, :data:`solver.fem.petsc.CONTACT_AS_ITERATIVE`).
 FACE_3D = {"small": 1.5e-6, "full": 1.1e-6}
 #: Contact fraction and ASR on K ranks against K₀, relative; also for the 3D block solved by CG
 #: + GAMG, whose aggregates depend on the partition: its Newton iterates differ, but the
@@ -192,7 +192,7 @@ def child(n_face: int, out: str, size_3d: str | None = None) -> int:
         "current_split": {"pc_setup": cev["PCSetUp"][0], "solve": cev["KSPSolve"][0]},
         "events": {"press": pr.press_events, "current": cev},
         "rss_peak": peak, "rss_base": pr.rss_base,
-        "fraction": pr.fraction, "asr": pr.asr, "iterative": bool(pr.cycle.cp.iterative),
+        "fraction": pr.fraction, "asr": pr.asr,
     }
     if comm.rank == 0:
         Path(out).write_text(json.dumps(result, indent=1))

@@ -254,7 +254,8 @@ class ActiveSetNewton:
         set move at a few points), so the hierarchy's set-up is saved at most of them.
         Measured with the default 3D case's surface on a 25 µm patch (32 805 dofs, hardening
         lithium, 3 increments to 1 MPa, one rank): one preconditioner for the whole press gave
-        17.5 instead of 15.5 CG iterations per solve and 33 s instead of 45 s of press.
+        17.5 instead of 15.5 CG iterations per solve and 33 s instead of 45 s of press; this
+        rule, 4 set-ups for 22 Newton steps, 15.6 CG iterations, 32 s.
         """
         if not self._warm:
             return
