@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--n-face", type=int)
     parser.add_argument("--child-json")
-    parser.add_argument("--size-3d")
+    parser.add_argument("--size-3d", choices=tuple(FACE_3D))
     parser.add_argument("--ranks-list")
     args, rest = parser.parse_known_args(argv)
     if args.child:
