@@ -22,6 +22,7 @@ from solver.physics import laws
 from solver.fem import contact
 from solver.fem import contact_results
 from solver.fem import kinematics
+from solver.fem import petsc
 from solver.simulation import loadstep
 from solver.surface.heightmap import HeightMap
 
@@ -390,10 +391,16 @@ def test_iterative_linear_solver_finds_the_direct_solution(dim):
         lits[solver] = sum(s.linear_iterations for s in steps) / sum(s.iterations for s in steps)
         states[solver] = contact_results.contact_state(cp)
         if solver == "iterative":
-            # the preset's multigrid level options reach the active-set KSP's levels
-            # (CONTACT_AS_GAMG: Chebyshev, 3 iterations; PETSc's default would be 2)
-            smoother = cp.active_set.ksp.getPC().getMGSmoother(1)
-            assert smoother.getType() == "chebyshev" and smoother.getTolerances()[3] == 3
+            # the preset's options reach the active-set KSP's multigrid: its smoothers, and
+            # plain aggregation (CONTACT_AS_GAMG: pc_gamg_agg_nsmooths 0, whose prolongator has
+            # one entry per rigid-body mode in each fine row; PETSc's default smooths it)
+            pc = cp.active_set.ksp.getPC()
+            smoother = pc.getMGSmoother(1)
+            assert smoother.getType() == "chebyshev"
+            assert smoother.getTolerances()[3] == petsc.CONTACT_AS_GAMG["mg_levels_ksp_max_it"]
+            P = pc.getMGInterpolation(pc.getMGLevels() - 1)
+            modes = 3 if dim == 2 else 6
+            assert P.getInfo()["nz_used"] <= modes * P.getSize()[0]
         cp.close()
     d, i = states["direct"], states["iterative"]
     assert np.array_equal(d.in_contact, i.in_contact)
