@@ -371,42 +371,56 @@ def test_active_set_newton_stops_at_snes_divergence_tolerance(monkeypatch):
 def test_iterative_linear_solver_finds_the_direct_solution(dim):
     """CG + GAMG on the full fixed-pattern Jacobian (``linear_solver="iterative"``, the default
     above ITERATIVE_DOFS_3D in 3D) gives the LU solution of the active-set Newton: same active
-    set, force to 1e-7, pressures to 1e-4 of the peak; and reports its Krylov iterations."""
+    set, force to 1e-7, pressures to 1e-4 of the peak; and reports its Krylov iterations. So
+    does GAMG with the low-memory options (CONTACT_AS_GAMG_LOW_MEMORY) given under the
+    problem's prefix, as a user would (PETSC_OPTIONS)."""
+    from petsc4py import PETSc
+
     mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
-    states, lits = {}, {}
-    for solver in ("direct", "iterative"):
+    states, lits, prolongator = {}, {}, {}
+    for solver in ("direct", "iterative", "low_memory"):
+        prefix = f"lin_{solver}_{dim}_"
+        added = (petsc.set_options(prefix + "as_", petsc.CONTACT_AS_GAMG_LOW_MEMORY)
+                 if solver == "low_memory" else [])
+        kind = "direct" if solver == "direct" else "iterative"
         if dim == 2:
-            cp, p_star = _small_case(f"lin_{solver}_{dim}_", material=mat, control="platen",
-                                     linear_solver=solver)
+            cp, p_star = _small_case(prefix, material=mat, control="platen", linear_solver=kind)
         else:
             n, k = 8, 2 * np.pi * np.arange(32) / 32
             surf3 = HeightMap(G0 * np.cos(k)[:, None] * np.cos(k)[None, :], (LAM, LAM))
             b3 = geometry.lithium_block_3d(COMM, (LAM / 2, LAM / 2), LAM, LAM / (2 * n), (n, n),
                                            1.3, z0=surf3.max, cell="tetrahedron")
-            cp = contact.ContactProblem(b3, surf3, mat, prefix=f"lin_{solver}_{dim}_",
-                                        control="platen", linear_solver=solver, degree=2)
+            cp = contact.ContactProblem(b3, surf3, mat, prefix=prefix, control="platen",
+                                        linear_solver=kind, degree=2)
             p_star = math.pi * E / (1 - NU**2) * G0 / LAM
-        assert cp.iterative == (solver == "iterative")
+        assert cp.iterative == (solver != "direct")
         steps = [loadstep.solve_load_step(cp, r * p_star) for r in (0.2, 0.5)]
         lits[solver] = sum(s.linear_iterations for s in steps) / sum(s.iterations for s in steps)
         states[solver] = contact_results.contact_state(cp)
-        if solver == "iterative":
-            # the preset's options reach the active-set KSP's multigrid: its smoothers, and
-            # plain aggregation (CONTACT_AS_GAMG: pc_gamg_agg_nsmooths 0, whose prolongator has
-            # one entry per rigid-body mode in each fine row; PETSc's default smooths it)
+        if solver != "direct":
+            # the options reach the active-set KSP's multigrid: its smoothers (3 Chebyshev
+            # steps in CONTACT_AS_GAMG, PETSc's default 2) and the aggregation: plain
+            # aggregation's prolongator has at most one entry per rigid-body mode in a row
+            options = {**petsc.CONTACT_AS_GAMG,
+                       **(petsc.CONTACT_AS_GAMG_LOW_MEMORY if solver == "low_memory" else {})}
             pc = cp.active_set.ksp.getPC()
             smoother = pc.getMGSmoother(1)
             assert smoother.getType() == "chebyshev"
-            assert smoother.getTolerances()[3] == petsc.CONTACT_AS_GAMG["mg_levels_ksp_max_it"]
+            assert smoother.getTolerances()[3] == options["mg_levels_ksp_max_it"]
             P = pc.getMGInterpolation(pc.getMGLevels() - 1)
-            modes = 3 if dim == 2 else 6
-            assert P.getInfo()["nz_used"] <= modes * P.getSize()[0]
+            prolongator[solver] = P.getInfo()["nz_used"] / P.getSize()[0]
         cp.close()
-    d, i = states["direct"], states["iterative"]
-    assert np.array_equal(d.in_contact, i.in_contact)
-    assert i.force == pytest.approx(d.force, rel=1e-7)
-    assert np.max(np.abs(i.pressure - d.pressure)) <= 1e-4 * np.max(np.abs(d.pressure))
-    assert lits["direct"] <= 2 < lits["iterative"]
+        for name in added:
+            PETSc.Options().delValue(name)
+    modes = 3 if dim == 2 else 6
+    assert prolongator["low_memory"] <= modes < prolongator["iterative"]
+    d = states["direct"]
+    for solver in ("iterative", "low_memory"):
+        i = states[solver]
+        assert np.array_equal(d.in_contact, i.in_contact)
+        assert i.force == pytest.approx(d.force, rel=1e-7)
+        assert np.max(np.abs(i.pressure - d.pressure)) <= 1e-4 * np.max(np.abs(d.pressure))
+        assert lits["direct"] <= 2 < lits[solver]
 
 
 def test_iterative_platen_solve_starts_from_the_last_one():

@@ -87,30 +87,43 @@ CONTACT_VI_GAMG: dict[str, object] = {
 }
 
 #: The linear solver of the active-set Newton (:mod:`solver.fem.active_set`) on 3D blocks too
-#: large for LU: CG + aggregation AMG on the *full* Jacobian (active and platen rows
+#: large for LU: CG + smoothed-aggregation AMG on the *full* Jacobian (active and platen rows
 #: replaced by identity rows, the pattern kept), so GAMG keeps the block size and the rigid-body
 #: near-nullspace (set by the solver) and reuses its interpolation while the pattern holds.
 #: The relative tolerance is that of an inexact Newton far below the Newton tolerance's scale.
-#:
-#: Plain (unsmoothed) aggregation with 2 Chebyshev steps per level: the smoothed prolongator's
-#: Galerkin product ``PᵀAP`` is what costs GAMG's memory on several ranks (PETSc's scalable
-#: parallel PtAP keeps ``AP`` for the next numeric product). Measured on Jacobians captured
-#: from ``press_performance_3d`` (active and platen rows replaced, rigid-body modes; one
-#: set-up and a CG solve to rtol 1e-4 and to 1e-9, the 2-core machine quiet, 2026-12-07):
-#: 1 209 675 dofs on 2 ranks: smoothed, 3 Chebyshev steps: set-up 31.7 s, peak memory
-#: +1953 B/dof, 29 / 99 CG iterations in 24.4 / 86.1 s; plain, 2 steps: set-up 10.9 s,
-#: +527 B/dof, 56 / 160 iterations in 28.6 / 82.0 s. 240 825 dofs, 2 ranks: +1798 vs
-#: +578 B/dof. The default 3D case's press (148 257 dofs, hardening lithium, 3 increments to
-#: 1 MPa, one rank): 297 s → 253 s, the same Newton iterations (11, 8, 8), GAMG set-ups (15)
-#: and contact fraction, 15.2 → 23.7 CG iterations per solve. (``-matptap_via allatonce``
-#: keeps the smoothed prolongator at +606 B/dof but made the set-up 5× slower.)
 CONTACT_AS_GAMG: dict[str, object] = {
     **GAMG_CG,
     "ksp_rtol": 1.0e-9,
     "ksp_max_it": 1000,
-    "pc_gamg_agg_nsmooths": 0,
     "pc_gamg_threshold": 0.01,
     "pc_gamg_reuse_interpolation": True,
+    "mg_levels_ksp_max_it": 3,
+}
+
+#: Less memory for :data:`CONTACT_AS_GAMG`, at a cost in time on large blocks: plain
+#: (unsmoothed) aggregation with 2 Chebyshev steps per level. **Not a default**; give it as
+#: options under the press's prefix, e.g. ``PETSC_OPTIONS="-lamina_press_as_pc_gamg_agg_nsmooths
+#: 0 -lamina_press_as_mg_levels_ksp_max_it 2"``. The smoothed prolongator's Galerkin product
+#: ``PᵀAP`` is what costs GAMG's memory on several ranks (PETSc's scalable parallel PtAP keeps
+#: ``AP`` for the next numeric product). Measured (2026-12-07, the 2-core machine quiet):
+#:
+#: * Jacobians captured from ``press_performance_3d`` (active and platen rows replaced,
+#:   rigid-body modes), one set-up and a CG solve to rtol 1e-4 and to 1e-9: 1 209 675 dofs on
+#:   2 ranks: smoothed, 3 steps: set-up 31.7 s, peak memory +1953 B/dof, 29 / 99 CG iterations
+#:   in 24.4 / 86.1 s; plain, 2 steps: set-up 10.9 s, +527 B/dof, 56 / 160 iterations in
+#:   28.6 / 82.0 s (240 825 dofs, 2 ranks: +1798 vs +578 B/dof);
+#: * the default 3D case's press (148 257 dofs, hardening lithium, 3 increments to 1 MPa, one
+#:   rank): 297 s → 253 s, the same Newton iterations (11, 8, 8), GAMG set-ups (15) and contact
+#:   fraction, 15.2 → 23.7 CG iterations per solve;
+#: * ``press_performance_3d --size full`` (1.2 M dofs, 2 ranks): peak memory above the imports
+#:   5794 → **3637 B/dof** (7.43 → 4.86 GB), but press 1588 → **2222 s**, 23.9 → 39.0 CG
+#:   iterations per solve (plain aggregation's iterations grow with the size), Newton 12, 10,
+#:   13, the same contact fraction.
+#:
+#: (``-matptap_via allatonce`` keeps the smoothed prolongator at +606 B/dof but made the
+#: set-up 5× slower.)
+CONTACT_AS_GAMG_LOW_MEMORY: dict[str, object] = {
+    "pc_gamg_agg_nsmooths": 0,
     "mg_levels_ksp_max_it": 2,
 }
 
