@@ -19,6 +19,9 @@ dofs) to 1 MPa in 3 increments, load only.
   the imports (7.43 GB peak RSS on the 2 ranks)** — none of the three bounds met; 36 Newton
   steps of 44 s (CG 78 %, assembly 15 %, GAMG set-up 7 %), 23.9 CG iterations per solve, 85
   solves (13 of them retries with a fresh GAMG hierarchy), A_r/A0 = 0.022.
+  With plain aggregation (:data:`solver.fem.petsc.CONTACT_AS_GAMG_LOW_MEMORY` given as
+  options; 2026-12-07, same machine, quiet): 3637 B/dof (4.86 GB), but press 2222 s, 39.0 CG
+  iterations per solve, Newton 12, 10, 13 — less memory, more time; not the default.
 
 The default 3D case itself (the ``full`` surface with face elements of 2 µm, 148 257 dofs; one
 rank, quiet machine, 2026-12-07): press 469 s before the inexact Newton (56 CG iterations per
