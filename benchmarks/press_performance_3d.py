@@ -21,8 +21,8 @@ dofs) to 1 MPa in 3 increments, load only.
   solves (13 of them retries with a fresh GAMG hierarchy), A_r/A0 = 0.022.
   With plain aggregation (:data:`solver.fem.petsc.CONTACT_AS_GAMG_LOW_MEMORY` given as
   options; 2026-12-07, same machine, quiet): 3637 B/dof (4.86 GB), but press 2222 s, 39.0 CG
-  iterations per solve, Newton 12, 10, 13 — less memory, more CG iterations; not the default
-  (the machine was slower that day: the default 3D case's press 297 s instead of 193 s).
+  iterations per solve, Newton 12, 10, 13 — less memory, more time (the default options the
+  same day: press 1517 s, 5789 B/dof); not the default.
 
 The default 3D case itself (the ``full`` surface with face elements of 2 µm, 148 257 dofs; one
 rank, quiet machine, 2026-12-07): press 469 s before the inexact Newton (56 CG iterations per
