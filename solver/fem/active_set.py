@@ -413,12 +413,11 @@ class ActiveSetNewton:
         CONTACT_VI's "basic" line search; measured on rough_elastic_contact small: ≤ 18 Newton
         iterations per load with backtracking, ≤ 8 without): α = 1.
         """
-        x0 = x.copy()
         if self.cp.law is None:
             x.axpy(1.0, self.du)
             new, gn = self._residual(x, self.R, z + dz, target)
-            x0.destroy()
             return new, gn, z + dz
+        x0 = x.copy()
         free = np.ones(self.cp._n_owned, dtype=bool)
         free[self._local[self._active]] = False
         free[self._top] = False
@@ -458,16 +457,21 @@ class ActiveSetNewton:
             alpha /= 2
         # No decrease on the free dofs (seen with Krylov steps solved to a loose 1e-2, whose
         # free part need not descend): backtrack on the whole merit instead.
-        full = np.hypot(norm, g)
+        out = self._backtrack(x, x0, np.hypot(norm, g), z, dz, target)
+        x0.destroy()
+        return out
+
+    def _backtrack(self, x, x0, merit: float, z: float, dz: float, target):
+        """``x = x0 + α δx`` with the first of α = 1, 1/2, … (at most :data:`MAX_BACKTRACKS`
+        halvings) that decreases the whole merit ``‖(Φ, G)‖`` from ``merit``."""
         alpha = 1.0
         for _ in range(MAX_BACKTRACKS + 1):
             x.waxpy(alpha, self.du, x0)
             zn = z + alpha * dz
             new, gn = self._residual(x, self.R, zn, target)
-            if np.isfinite(new) and np.hypot(new, gn) < (1 - 1e-4 * alpha) * full:
+            if np.isfinite(new) and np.hypot(new, gn) < (1 - 1e-4 * alpha) * merit:
                 break
             alpha /= 2
-        x0.destroy()
         return new, gn, zn
 
     def destroy(self) -> None:
