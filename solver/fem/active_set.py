@@ -12,10 +12,10 @@ iterate, the active dofs are imposed as Dirichlet rows at the bound, ``δx_i = l
 the residual. Because the pattern never changes, the direct solver's analysis (MUMPS ordering and
 symbolic factorisation) is done once per problem; every Newton iteration only refactorises
 numerically — where ``vinewtonrsls`` extracts a new reduced matrix, and re-analyses, whenever the
-active set changes. Steps of inelastic problems are damped by a line search on the step's free
-dofs (a secant on the slope of the energy along the step, then backtracking on the residual
-there, as in deal.II's step-42, Frohne, Heister & Bangerth 2016; :meth:`ActiveSetNewton._line_search`);
-convergence is judged on the whole merit ``‖(Φ, G)‖``.
+active set changes. Steps of inelastic problems are damped by backtracking on the merit
+``‖(Φ, G)‖`` (as in deal.II's step-42, Frohne, Heister & Bangerth 2016), or, with the PETSc option
+``-<prefix>as_line_search free``, by a line search on the step's free dofs
+(:meth:`ActiveSetNewton._line_search`).
 
 Under platen control the top face's vertical dofs are Dirichlet rows of the same kind, at the
 platen's displacement ``z`` (``u_z = z`` on the top, ``z ≤ 0``). :meth:`ActiveSetNewton.solve`
@@ -33,17 +33,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.errors import SolveError
+from solver.errors import InputError, SolveError
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.petsc import apply as apply_options
 from solver.fem.petsc import linear_part
 
 #: Halvings of a Newton step before it is taken as it is.
 MAX_BACKTRACKS = 8
-#: Secant (regula falsi) trials of the line search on the slope along the step
-#: (:meth:`ActiveSetNewton._line_search`), and the shortest step they may pick.
+#: Secant trials of the "free" line search (:meth:`ActiveSetNewton._free_search`), shortest α.
 SECANT_TRIALS = 2
 SECANT_MIN = 0.1
+#: The line searches of :meth:`ActiveSetNewton._line_search`.
+LINE_SEARCHES = ("merit", "free")
 #: A Krylov solve keeps the preconditioner built on an earlier Jacobian (GAMG's hierarchy and
 #: Galerkin operators) while the CG iterations it needs per decade of residual reduction stay
 #: within this factor of those of the first solve after the last rebuild (:meth:`_lag`).
@@ -96,6 +97,11 @@ class ActiveSetNewton:
         self.cp = cp
         self.ksp = PETSc.KSP().create(cp.comm)
         self.prefix = cp.prefix + "as_"
+        #: line search of inelastic steps (:meth:`_line_search`), option ``-<prefix>as_line_search``
+        self.line_search = PETSc.Options().getString(self.prefix + "line_search", "merit")
+        if self.line_search not in LINE_SEARCHES:
+            raise InputError(f"PETSc option -{self.prefix}line_search={self.line_search!r}: "
+                             f"allowed {', '.join(LINE_SEARCHES)}")
         self.ksp.setOptionsPrefix(self.prefix)
         apply_options(self.ksp, self.prefix, linear_part(options))
         x = cp.problem.x
@@ -388,36 +394,55 @@ class ActiveSetNewton:
     def _line_search(self, x, norm: float, g: float, z: float, dz: float, target):
         """``x += α δx``, ``z += α δz``; the new ``(‖Φ‖, G, z)``.
 
-        Inelastic material: α is chosen on the step's *free* dofs F (neither active nor top),
-        as in deal.II's step-42 (Frohne, Heister & Bangerth 2016), whose merit is the residual
-        with the active constraints taken out: a face dof that the full step pushes through the
-        surface counts in ``‖Φ‖`` with ``c`` times its penetration (measured: 4e3–7e3 against a
-        merit of 1.5e2), so a merit over all dofs cut such steps to α = 1/64 … 1/4 and the
-        contact set grew by one node per Newton iteration; the next iteration makes those dofs
-        active instead.
+        Elastic material: α = 1. The residual is linear on each active set, so a full step is
+        the exact solution for the set it assumed, and a line search only slows the set's
+        updates (as CONTACT_VI's "basic" line search; measured on rough_elastic_contact small:
+        ≤ 18 Newton iterations per load with backtracking, ≤ 8 without).
 
-        1. Secant on the directional derivative ``f(α) = δx_Fᵀ R_F(x + α δx)`` (the slope of
-           the incremental energy along the step, which is convex for J2 plasticity with
-           hardening against a rigid obstacle; the idea of PETSc's ``cp`` line search): when
-           ``f(1) > 0`` the step overshoots the minimum along the line, and up to
-           :data:`SECANT_TRIALS` regula-falsi trials on the bracket ``[0, 1]`` pick α. Measured
-           (``press_performance``, hardening lithium, 3 increments to 1 MPa): plastic points
-           that switch branches along the step make the full step overshoot by ≈ 2× for many
-           iterations; Newton iterations 40 → 33 (19 038 dofs) and 67 → 44 (152 038 dofs).
-        2. Backtracking (halving, at most :data:`MAX_BACKTRACKS` times) from there until the
-           merit ``‖(R_F, G)‖`` decreases; failing that, backtracking from α = 1 on the whole
-           merit ``‖(Φ, G)‖`` (the line search before 2026-12-07).
-
-        Elastic material: the residual is linear on each active set, so a full step is the exact
-        solution for the set it assumed, and a line search only slows the set's updates (as
-        CONTACT_VI's "basic" line search; measured on rough_elastic_contact small: ≤ 18 Newton
-        iterations per load with backtracking, ≤ 8 without): α = 1.
+        Inelastic material, :attr:`line_search` "merit" (the default): backtracking on the
+        whole merit ``‖(Φ, G)‖`` (:meth:`_backtrack`); "free": :meth:`_free_search`, fewer
+        Newton iterations, not the default because it converges larger load steps than
+        "merit", and the lagged plastic-strain gradient of CMSG lithium
+        (:mod:`solver.fem.plastic_gradient`) makes the answer depend on the step (measured on
+        ``doux_sulfide_pressure`` small: 5 → 10 MPa in one step gives A_r/A0 = 0.57 at 10 MPa,
+        in four cut-back steps 0.33).
         """
         if self.cp.law is None:
             x.axpy(1.0, self.du)
             new, gn = self._residual(x, self.R, z + dz, target)
             return new, gn, z + dz
         x0 = x.copy()
+        out = None
+        if self.line_search == "free":
+            out = self._free_search(x, x0, g, z, dz, target)
+        if out is None:
+            out = self._backtrack(x, x0, np.hypot(norm, g), z, dz, target)
+        x0.destroy()
+        return out
+
+    def _free_search(self, x, x0, g: float, z: float, dz: float, target):
+        """The line search on the step's *free* dofs F (neither active nor top); the new
+        ``(‖Φ‖, G, z)``, or None where it finds no decrease.
+
+        As step-42's merit, the residual without the active constraints: a face dof that the
+        full step pushes through the surface counts in ``‖Φ‖`` with ``c`` times its penetration
+        (4e3–7e3 against a merit of 1.5e2), which cuts such steps to α = 1/64 … 1/4 and grows
+        the contact set by one node per iteration; here the next iteration makes them active.
+
+        1. Secant on the directional derivative ``f(α) = δx_Fᵀ R_F(x₀ + α δx)`` (the slope of
+           the incremental energy along the step, convex for J2 plasticity with hardening
+           against a rigid obstacle; the idea of PETSc's ``cp`` line search): when ``f(1) > 0``
+           the step overshoots the minimum along the line, and up to :data:`SECANT_TRIALS`
+           regula-falsi trials on the bracket pick α (plastic points that switch branches
+           along the step make the full step overshoot by ≈ 2× for many iterations).
+        2. Backtracking (halving, at most :data:`MAX_BACKTRACKS` times) from there until the
+           merit ``‖(R_F, G)‖`` decreases. None if it does not (seen with Krylov steps solved
+           to a loose 1e-2, whose free part need not descend): the caller backtracks on the
+           whole merit.
+
+        Measured (``press_performance``, hardening lithium, 3 increments to 1 MPa, one rank):
+        Newton iterations 40 → 33 (19 038 dofs), 67 → 44 (152 038 dofs, press 26.2 → 18.8 s).
+        """
         free = np.ones(self.cp._n_owned, dtype=bool)
         free[self._local[self._active]] = False
         free[self._top] = False
@@ -449,17 +474,11 @@ class ActiveSetNewton:
                         continue
             secants = SECANT_TRIALS  # backtracking from here on
             if np.isfinite(new) and m < (1 - 1e-4 * alpha) * merit:
-                x0.destroy()
                 return new, gn, zn
             if backtracks == MAX_BACKTRACKS:
-                break
+                return None
             backtracks += 1
             alpha /= 2
-        # No decrease on the free dofs (seen with Krylov steps solved to a loose 1e-2, whose
-        # free part need not descend): backtrack on the whole merit instead.
-        out = self._backtrack(x, x0, np.hypot(norm, g), z, dz, target)
-        x0.destroy()
-        return out
 
     def _backtrack(self, x, x0, merit: float, z: float, dz: float, target):
         """``x = x0 + α δx`` with the first of α = 1, 1/2, … (at most :data:`MAX_BACKTRACKS`
