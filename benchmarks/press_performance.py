@@ -104,6 +104,17 @@ perfectly plastic ``small`` press finishes in 80 s, 5 increments, 78, 12, 52, 67
 iterations (mean 43; issue #13 asks ≤ 15), whole press 883 linear solves, of which the secant's
 spent budget at the first try is 1000 of the 1358 Newton steps (without that first-try
 fallback: 27 s, 187 linear solves; with an unlimited one: 445 s).
+
+The line search on the step's free dofs (``PETSC_OPTIONS="-lamina_press_as_line_search free"``,
+:meth:`solver.fem.active_set.ActiveSetNewton._free_search`; not the default, see there),
+2026-12-07, quiet machine, each beside the default in the same session: ``small``, 1 rank:
+10, 13, 10 Newton iterations (mean 11.0; default 15, 15, 10); 152 038 dofs (n_face 2000), 1 rank:
+17, 13, 14 (default 28, 20, 19), press 18.8 s (default 26.2 s); ``full``, 2 ranks: 27, 17, 15
+(**mean 19.7**; default 30, 19, 23, mean 24.0), 59 Newton steps (72), press 124.6 s (130.1 s),
+one Newton step 2.11 s (1.80 s: the secant's residual evaluations, residual assembly 24 % of the
+Newton time instead of 15 %), **whole press 24.3 linear solves (25.1)**, same contact fraction
+0.0399, 2192 B/dof above the imports (2201). The machine was faster that day than on
+2026-12-06 (default press 130 s against 176 s, linear solve 5.18 s against 7.30 s).
 """
 
 from __future__ import annotations
