@@ -23,6 +23,10 @@ dofs) to 1 MPa in 3 increments, load only.
   options; 2026-12-07, same machine, quiet): 3637 B/dof (4.86 GB), but press 2222 s, 39.0 CG
   iterations per solve, Newton 12, 10, 13 — less memory, more time (the default options the
   same day: press 1517 s, 5789 B/dof); not the default.
+  With the active-set Newton's ``free`` line search (``PETSC_OPTIONS="-lamina_press_as_line_search
+  free"``, :mod:`solver.fem.active_set`; 2026-12-07, another day, quiet): Newton 20, 14, 10 (mean
+  14.7, more than the default's 12), 29.0 CG iterations per solve, press 2109 s, 5794 B/dof,
+  A_r/A0 = 0.0220 — worse here, where it saves iterations on the 2D profile.
 
 The default 3D case itself (the ``full`` surface with face elements of 2 µm, 148 257 dofs; one
 rank, quiet machine, 2026-12-07): press 469 s before the inexact Newton (56 CG iterations per
