@@ -594,9 +594,17 @@ def test_free_line_search_reaches_the_same_solution(linear_solver):
         assert np.array_equal(state[search].in_contact, state["merit"].in_contact)
         assert state[search].force == pytest.approx(state["merit"].force, rel=1e-7)
     assert state["merit"].fraction > 0
+    from solver.simulation import press
+
     opts["ls_bad_as_line_search"] = "bogus"
+    opts[press.PREFIX + "as_line_search"] = "bogus"
     try:
         with pytest.raises(InputError, match="ls_bad_as_line_search='bogus'"):
             _small_case("ls_bad_", material=mat, control="platen")
+        # a run refuses it before it writes anything
+        with pytest.raises(InputError, match="lamina_press_as_line_search='bogus'"):
+            press.check_solver_options()
     finally:
         opts.delValue("ls_bad_as_line_search")
+        opts.delValue(press.PREFIX + "as_line_search")
+    press.check_solver_options()

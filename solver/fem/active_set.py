@@ -40,17 +40,27 @@ from solver.fem.petsc import linear_part
 
 #: Halvings of a Newton step before it is taken as it is.
 MAX_BACKTRACKS = 8
-#: Secant trials of the "free" line search (:meth:`ActiveSetNewton._free_search`), shortest α.
-SECANT_TRIALS = 2
-SECANT_MIN = 0.1
-#: The line searches of :meth:`ActiveSetNewton._line_search`.
-LINE_SEARCHES = ("merit", "free")
+#: Secant trials of the "free" line search (:meth:`ActiveSetNewton._free_search`), shortest α;
+#: the line searches of :meth:`ActiveSetNewton._line_search`.
+SECANT_TRIALS, SECANT_MIN, LINE_SEARCHES = 2, 0.1, ("merit", "free")
 #: A Krylov solve keeps the preconditioner built on an earlier Jacobian (GAMG's hierarchy and
 #: Galerkin operators) while the CG iterations it needs per decade of residual reduction stay
 #: within this factor of those of the first solve after the last rebuild (:meth:`_lag`).
 PC_LAG_GROWTH = 1.5
 #: PETSc log event around one active-set Newton solve (the counterpart of ``SNESSolve``).
 LOG_EVENT = "LaminaASNewton"
+
+
+def line_search_option(prefix: str) -> str:
+    """PETSc option ``-<prefix>as_line_search`` (:data:`LINE_SEARCHES`, default "merit");
+    InputError for another value."""
+    from petsc4py import PETSc
+
+    value = PETSc.Options().getString(prefix + "as_line_search", "merit")
+    if value not in LINE_SEARCHES:
+        raise InputError(f"PETSc option -{prefix}as_line_search={value!r}: allowed "
+                         f"{', '.join(LINE_SEARCHES)}")
+    return value
 
 
 def rigid_body_modes(V):
@@ -97,11 +107,8 @@ class ActiveSetNewton:
         self.cp = cp
         self.ksp = PETSc.KSP().create(cp.comm)
         self.prefix = cp.prefix + "as_"
-        #: line search of inelastic steps (:meth:`_line_search`), option ``-<prefix>as_line_search``
-        self.line_search = PETSc.Options().getString(self.prefix + "line_search", "merit")
-        if self.line_search not in LINE_SEARCHES:
-            raise InputError(f"PETSc option -{self.prefix}line_search={self.line_search!r}: "
-                             f"allowed {', '.join(LINE_SEARCHES)}")
+        #: line search of inelastic steps (:meth:`_line_search`)
+        self.line_search = line_search_option(cp.prefix)
         self.ksp.setOptionsPrefix(self.prefix)
         apply_options(self.ksp, self.prefix, linear_part(options))
         x = cp.problem.x
@@ -257,18 +264,14 @@ class ActiveSetNewton:
 
     def _lag(self) -> None:
         """After the step's first Krylov solve: whether the next step rebuilds the
-        preconditioner.
-
-        The preconditioner of an earlier Jacobian is kept (``PCSetReusePreconditioner``)
-        while it converges almost as fast as a fresh one: its CG iterations per decade of
-        reduction (``its / −log₁₀ rtol``, for a solve stopped by its relative tolerance) at most
-        :data:`PC_LAG_GROWTH` times those of the first solve after the last rebuild. The
-        Jacobian changes little between Newton iterations (the plastic zone and the contact
-        set move at a few points), so the hierarchy's set-up is saved at most of them.
-        Measured with the default 3D case's surface on a 25 µm patch (32 805 dofs, hardening
-        lithium, 3 increments to 1 MPa, one rank): one preconditioner for the whole press gave
-        17.5 instead of 15.5 CG iterations per solve and 33 s instead of 45 s of press; this
-        rule, 4 set-ups for 22 Newton steps, 15.6 CG iterations, 32 s.
+        preconditioner. The one of an earlier Jacobian is kept (``PCSetReusePreconditioner``)
+        while its CG iterations per decade of reduction (``its / −log₁₀ rtol``, for a solve
+        stopped by its relative tolerance) stay within :data:`PC_LAG_GROWTH` times those of the
+        first solve after the last rebuild: the Jacobian changes little between Newton
+        iterations. Measured on the default 3D case's surface on a 25 µm patch (32 805 dofs,
+        hardening lithium, 3 increments to 1 MPa, one rank): one preconditioner for the whole
+        press, 17.5 instead of 15.5 CG iterations per solve and 33 s instead of 45 s of press;
+        this rule, 4 set-ups for 22 Newton steps, 15.6 CG iterations, 32 s.
         """
         if not self._warm:
             return
@@ -401,11 +404,10 @@ class ActiveSetNewton:
 
         Inelastic material, :attr:`line_search` "merit" (the default): backtracking on the
         whole merit ``‖(Φ, G)‖`` (:meth:`_backtrack`); "free": :meth:`_free_search`, fewer
-        Newton iterations, not the default because it converges larger load steps than
-        "merit", and the lagged plastic-strain gradient of CMSG lithium
-        (:mod:`solver.fem.plastic_gradient`) makes the answer depend on the step (measured on
-        ``doux_sulfide_pressure`` small: 5 → 10 MPa in one step gives A_r/A0 = 0.57 at 10 MPa,
-        in four cut-back steps 0.33).
+        Newton iterations in 2D, more in 3D (``press_performance_3d`` full: 14.7 against 12 per
+        increment); it converges larger load steps, and the lagged plastic-strain gradient of
+        CMSG lithium (:mod:`solver.fem.plastic_gradient`) makes results depend on the steps
+        (``doux_sulfide_pressure`` small: A_r/A0 at 10 MPa 0.57 in one step from 5, 0.33 in 4).
         """
         if self.cp.law is None:
             x.axpy(1.0, self.du)
@@ -429,19 +431,16 @@ class ActiveSetNewton:
         (4e3–7e3 against a merit of 1.5e2), which cuts such steps to α = 1/64 … 1/4 and grows
         the contact set by one node per iteration; here the next iteration makes them active.
 
-        1. Secant on the directional derivative ``f(α) = δx_Fᵀ R_F(x₀ + α δx)`` (the slope of
-           the incremental energy along the step, convex for J2 plasticity with hardening
-           against a rigid obstacle; the idea of PETSc's ``cp`` line search): when ``f(1) > 0``
-           the step overshoots the minimum along the line, and up to :data:`SECANT_TRIALS`
-           regula-falsi trials on the bracket pick α (plastic points that switch branches
-           along the step make the full step overshoot by ≈ 2× for many iterations).
+        1. Secant on ``f(α) = δx_Fᵀ R_F(x₀ + α δx)``, the slope of the (convex, for J2 with
+           hardening) incremental energy along the step, as PETSc's ``cp``: if ``f(1) > 0`` the
+           step overshoots (by ≈ 2× for many iterations where plastic points switch branch),
+           and up to :data:`SECANT_TRIALS` regula-falsi trials on the bracket pick α.
         2. Backtracking (halving, at most :data:`MAX_BACKTRACKS` times) from there until the
            merit ``‖(R_F, G)‖`` decreases. None if it does not (seen with Krylov steps solved
            to a loose 1e-2, whose free part need not descend): the caller backtracks on the
            whole merit.
 
-        Measured (``press_performance``, hardening lithium, 3 increments to 1 MPa, one rank):
-        Newton iterations 40 → 33 (19 038 dofs), 67 → 44 (152 038 dofs, press 26.2 → 18.8 s).
+        ``press_performance``: Newton iterations 40 → 33 (19 038 dofs), 67 → 44 (152 038).
         """
         free = np.ones(self.cp._n_owned, dtype=bool)
         free[self._local[self._active]] = False

@@ -75,6 +75,7 @@ def run_case(case: Case, out: str | Path, comm=None, argv: list[str] | None = No
     if "press" in stages:
         comm = comm_world() if comm is None else comm
         press.lithium_law(case.lithium)
+        press.check_solver_options()
         press_setup = press.build_setup(case, surf.heights, surf.physical_sizes, comm)
     current_problem = None
     if "current" in stages:

@@ -24,7 +24,7 @@ from solver.surface.heightmap import HeightMap
 
 from solver.physics.spots import spot_statistics
 
-from solver.fem import contact
+from solver.fem import active_set, contact
 
 from solver.fem import contact_results
 
@@ -46,6 +46,17 @@ GROWTH = 1.5
 
 # ---------------------------------------------------------------------------------------------
 # material and mesh from the case
+
+
+#: PETSc options prefix of the press's contact problem (``PETSC_OPTIONS="-lamina_press_…"``).
+PREFIX = "lamina_press_"
+
+
+def check_solver_options() -> None:
+    """Refuse bad PETSc options of the press that lamina reads itself (the active-set Newton's
+    line search, :func:`solver.fem.active_set.line_search_option`), before a run writes
+    anything. Raises InputError."""
+    active_set.line_search_option(PREFIX)
 
 
 def lithium_law(cfg: LithiumConfig):
@@ -219,7 +230,7 @@ class PressCycle:
         self.law = lithium_law(case.lithium)
         surface = HeightMap(setup.heights, tuple(setup.physical_sizes[: setup.block.mesh.geometry.dim - 1]))
         self.cp = contact.ContactProblem(setup.block, surface, self.law,
-                                           prefix="lamina_press_", degree=case.mesh.degree,
+                                           prefix=PREFIX, degree=case.mesh.degree,
                                            control=case.press.control,
                                            contact_solver=case.press.contact_solver,
                                            linear_solver=case.press.linear_solver)
