@@ -568,6 +568,7 @@ def test_free_line_search_reaches_the_same_solution(linear_solver):
     from petsc4py import PETSc
 
     from solver.errors import InputError
+    from solver.simulation import press
 
     mat = laws.J2Params(E, NU, 1e6, "linear", H=E / 10)
     opts = PETSc.Options()
@@ -594,8 +595,6 @@ def test_free_line_search_reaches_the_same_solution(linear_solver):
         assert np.array_equal(state[search].in_contact, state["merit"].in_contact)
         assert state[search].force == pytest.approx(state["merit"].force, rel=1e-7)
     assert state["merit"].fraction > 0
-    from solver.simulation import press
-
     opts["ls_bad_as_line_search"] = "bogus"
     opts[press.PREFIX + "as_line_search"] = "bogus"
     try:
