@@ -71,7 +71,8 @@ def make_case(name: str, seed: int, size: dict, rms_height: float, hurst: float,
 
 def run_cycle(case, comm) -> list[dict]:
     """Press + current stages in a temporary run folder; one row per converged step:
-    ``phase``, mean pressure ``p`` (Pa), contact fraction ``A``, ``spots``, ``asr`` (Ω m²;
+    ``phase``, mean pressure ``p`` (Pa), contact fraction ``A`` (the FE face's) and ``A_grid``
+    (the surface grid's, which the current stage conducts through), ``spots``, ``asr`` (Ω m²;
     ``inf`` where no current flows)."""
     import shutil
     import tempfile
@@ -92,7 +93,8 @@ def run_cycle(case, comm) -> list[dict]:
     for s, c in zip(press, cur, strict=True):
         asr = c.get("asr_ohm_m2")
         rows.append({"phase": s["phase"], "p": s["mean_pressure"], "A": s["contact_fraction"],
-                     "spots": s.get("n_spots"), "asr": math.inf if asr is None else float(asr)})
+                     "A_grid": s["contact_fraction_grid"], "spots": s.get("n_spots"),
+                     "asr": math.inf if asr is None else float(asr)})
     return rows
 
 

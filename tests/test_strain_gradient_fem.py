@@ -158,6 +158,50 @@ def test_gradient_hardening_shrinks_the_plastic_zone_and_survives_a_restore():
     np.testing.assert_array_equal(fresh.law.eta, cp.law.eta)
 
 
+def _gradient_mismatch(gradient: str, prefix: str) -> float:
+    """Largest ``ℓ (η^p(ε^p) − η_used) / (1 + ℓ η_used)`` over the points and the steps of
+    :func:`_press`: how much stronger the committed plastic strain's own gradient makes the
+    material than the flow stress the step was solved with."""
+    from petsc4py import PETSc
+    ell, opts = 1e-3, PETSc.Options()
+    opts[prefix + "as_gradient"] = gradient
+    try:
+        cp = _problem("plane_strain", ell, prefix)
+    finally:
+        opts.delValue("-" + prefix + "as_gradient")
+    law, worst = cp.law, [0.0]
+    commit = law.commit
+
+    def observed_commit():
+        used = law.eta.copy()
+        commit()
+        rel = ell * (law.eta_committed - used) / (1.0 + ell * used)
+        worst[0] = max(worst[0], float(rel.max(initial=0.0)))
+    law.commit = observed_commit
+    _press(cp)
+    return COMM.allreduce(worst[0], op=_max())
+
+
+def test_implicit_gradient_is_that_of_the_step_s_own_plastic_strain():
+    """The implicit gradient (default): each step is solved with a flow stress at least that of
+    its own converged plastic-strain gradient (to :data:`solver.fem.quadrature.GRADIENT_RTOL`);
+    the lagged one (the last step's gradient) leaves the points that yield in a step at a
+    strength far below it. A bad option value is refused."""
+    from petsc4py import PETSc
+
+    from solver.errors import InputError
+    from solver.fem.quadrature import GRADIENT_RTOL
+    assert _gradient_mismatch("implicit", "gi_") <= GRADIENT_RTOL
+    assert _gradient_mismatch("lagged", "gl_") > 0.1
+    opts = PETSc.Options()
+    opts["gb_as_gradient"] = "bogus"
+    try:
+        with pytest.raises(InputError, match="-gb_as_gradient='bogus': allowed implicit, lagged"):
+            _problem("plane_strain", 1e-3, "gb_")
+    finally:
+        opts.delValue("-gb_as_gradient")
+
+
 def cmsg_case(prefix: str = "cmsg_ranks_") -> dict:
     """A CMSG press (η from the field, three steps): numbers every rank count must reproduce."""
     cp = _problem("plane_strain", 1e-3, prefix, n=24)

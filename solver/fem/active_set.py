@@ -17,6 +17,14 @@ active set changes. Steps of inelastic problems are damped by backtracking on th
 ``-<prefix>as_line_search free``, by a line search on the step's free dofs
 (:meth:`ActiveSetNewton._line_search`).
 
+Size-dependent (CMSG) laws: the plastic-strain gradient is iterated with the displacement
+(``-<prefix>as_gradient implicit``, the default): before each convergence test the law's ``η`` is
+raised to that of the iterate's own plastic strain, ``η ← max(η, η^p(ε^p_trial))``, and the
+residual re-evaluated, so a converged step has a flow stress at least that of its own gradient.
+The Jacobian leaves out the gradient's dependence on the displacement (a non-local term), so this
+is a fixed point within the Newton iteration; the max keeps it from alternating. ``lagged`` uses
+the last committed step's gradient for the whole step (the earlier behaviour).
+
 Under platen control the top face's vertical dofs are Dirichlet rows of the same kind, at the
 platen's displacement ``z`` (``u_z = z`` on the top, ``z ≤ 0``). :meth:`ActiveSetNewton.solve`
 holds ``z`` fixed; :meth:`ActiveSetNewton.solve_force` makes it one more unknown with the force
@@ -36,13 +44,16 @@ import numpy as np
 from solver.errors import InputError, SolveError
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.petsc import apply as apply_options
-from solver.fem.petsc import linear_part
+from solver.fem.petsc import choice_option, linear_part, rigid_body_modes
 
 #: Halvings of a Newton step before it is taken as it is.
 MAX_BACKTRACKS = 8
 #: Secant trials of the "free" line search (:meth:`ActiveSetNewton._free_search`), shortest α;
 #: the line searches of :meth:`ActiveSetNewton._line_search`.
 SECANT_TRIALS, SECANT_MIN, LINE_SEARCHES = 2, 0.1, ("merit", "free")
+#: The plastic-strain gradient of a size-dependent law within a solve (:meth:`_newton`):
+#: iterated with the displacement, or that of the last committed step.
+GRADIENTS = ("implicit", "lagged")
 #: A Krylov solve keeps the preconditioner built on an earlier Jacobian (GAMG's hierarchy and
 #: Galerkin operators) while the CG iterations it needs per decade of residual reduction stay
 #: within this factor of those of the first solve after the last rebuild (:meth:`_lag`).
@@ -52,41 +63,13 @@ LOG_EVENT = "LaminaASNewton"
 
 
 def line_search_option(prefix: str) -> str:
-    """PETSc option ``-<prefix>as_line_search`` (:data:`LINE_SEARCHES`, default "merit");
-    InputError for another value."""
-    from petsc4py import PETSc
-
-    value = PETSc.Options().getString(prefix + "as_line_search", "merit")
-    if value not in LINE_SEARCHES:
-        raise InputError(f"PETSc option -{prefix}as_line_search={value!r}: allowed "
-                         f"{', '.join(LINE_SEARCHES)}")
-    return value
+    """PETSc option ``-<prefix>as_line_search`` (:data:`LINE_SEARCHES`, default "merit")."""
+    return choice_option(prefix + "as_line_search", LINE_SEARCHES)
 
 
-def rigid_body_modes(V):
-    """The rigid-body modes of a vector space as an orthonormal PETSc near-nullspace (for GAMG):
-    translations and rotations about the origin, 3 in 2D and 6 in 3D (collective)."""
-    from petsc4py import PETSc
-
-    bs = V.dofmap.index_map_bs
-    n = V.dofmap.index_map.size_local
-    x = V.tabulate_dof_coordinates()[:n]
-    modes = []
-    for i in range(bs):
-        m = np.zeros((n, bs))
-        m[:, i] = 1.0
-        modes.append(m)
-    for i, j in ((0, 1), (1, 2), (2, 0))[: 1 if bs == 2 else 3]:
-        m = np.zeros((n, bs))
-        m[:, i], m[:, j] = -x[:, j], x[:, i]
-        modes.append(m)
-    vecs = [PETSc.Vec().createWithArray(m.ravel(), bsize=bs, comm=V.mesh.comm) for m in modes]
-    for k, v in enumerate(vecs):  # Gram–Schmidt (twice is enough)
-        for _ in range(2):
-            for w in vecs[:k]:
-                v.axpy(-w.dot(v), w)
-        v.normalize()
-    return PETSc.NullSpace().create(vectors=vecs, comm=V.mesh.comm)
+def gradient_option(prefix: str) -> str:
+    """PETSc option ``-<prefix>as_gradient`` (:data:`GRADIENTS`, default "implicit")."""
+    return choice_option(prefix + "as_gradient", GRADIENTS)
 
 
 class ActiveSetNewton:
@@ -109,6 +92,10 @@ class ActiveSetNewton:
         self.prefix = cp.prefix + "as_"
         #: line search of inelastic steps (:meth:`_line_search`)
         self.line_search = line_search_option(cp.prefix)
+        law = cp.law
+        #: the law whose plastic-strain gradient is iterated within a solve, or None
+        self._implicit = (law if law is not None and law.has_gradient
+                          and gradient_option(cp.prefix) == "implicit" else None)
         self.ksp.setOptionsPrefix(self.prefix)
         apply_options(self.ksp, self.prefix, linear_part(options))
         x = cp.problem.x
@@ -350,6 +337,8 @@ class ActiveSetNewton:
         target, ftol = force if force is not None else (None, np.inf)
         atol, max_it = snes.getTolerances()[1], snes.getTolerances()[3]
         self.iterations = self.linear_iterations = 0
+        if self._implicit is not None:
+            self._implicit.reset_gradient()
         self._jacobian_scale(x, A)
         norm, g = self._residual(x, self.R, z, target)
         # SNES's divergence test (-snes_divergence_tolerance, 1e4 by default):
@@ -360,6 +349,12 @@ class ActiveSetNewton:
         limit = divtol * np.hypot(norm, g) if divtol > 0 else np.inf
         merit_last = np.nan
         for it in range(max_it + 1):
+            if self._implicit is not None and self._implicit.iterate_gradient():
+                # the step's own plastic-strain gradient (implicit CMSG): the residual of the
+                # hardened law at the same iterate; a solve converges only where it holds
+                if it == 0:
+                    self._jacobian_scale(x, A)
+                norm, g = self._residual(x, self.R, z, target)
             if not (np.isfinite(norm) and np.isfinite(g)) or np.hypot(norm, g) > limit:
                 break
             if norm <= atol and abs(g) <= ftol:

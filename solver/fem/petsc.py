@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
+from solver.errors import InputError
 from solver.fem.backend import prepare
 
 #: Option families of a linear solver: the KSP, its PC (with multigrid levels) and the matrix
@@ -277,3 +280,41 @@ def destroy_problem(problem) -> None:
         obj = getattr(problem, name, None)
         if obj is not None and hasattr(obj, "destroy"):
             obj.destroy()
+
+
+def choice_option(name: str, allowed: tuple[str, ...]) -> str:
+    """The PETSc option ``-<name>`` (``name`` with its prefix) from the options database: one of
+    ``allowed``, the first when unset; InputError naming the option otherwise."""
+    prepare()
+    from petsc4py import PETSc
+
+    value = PETSc.Options().getString(name, allowed[0])
+    if value not in allowed:
+        raise InputError(f"PETSc option -{name}={value!r}: allowed {', '.join(allowed)}")
+    return value
+
+
+def rigid_body_modes(V):
+    """The rigid-body modes of a vector space as an orthonormal PETSc near-nullspace (for GAMG):
+    translations and rotations about the origin, 3 in 2D and 6 in 3D (collective)."""
+    from petsc4py import PETSc
+
+    bs = V.dofmap.index_map_bs
+    n = V.dofmap.index_map.size_local
+    x = V.tabulate_dof_coordinates()[:n]
+    modes = []
+    for i in range(bs):
+        m = np.zeros((n, bs))
+        m[:, i] = 1.0
+        modes.append(m)
+    for i, j in ((0, 1), (1, 2), (2, 0))[: 1 if bs == 2 else 3]:
+        m = np.zeros((n, bs))
+        m[:, i], m[:, j] = -x[:, j], x[:, i]
+        modes.append(m)
+    vecs = [PETSc.Vec().createWithArray(m.ravel(), bsize=bs, comm=V.mesh.comm) for m in modes]
+    for k, v in enumerate(vecs):  # Gram–Schmidt (twice is enough)
+        for _ in range(2):
+            for w in vecs[:k]:
+                v.axpy(-w.dot(v), w)
+        v.normalize()
+    return PETSc.NullSpace().create(vectors=vecs, comm=V.mesh.comm)

@@ -2,9 +2,12 @@
 
 Conventional mechanism-based strain-gradient plasticity (Huang, Qu, Hwang, Li & Gao,
 Int. J. Plasticity 20, 753 (2004)) needs, at each material point, the gradient of the plastic
-strain field, which a pointwise law cannot see. As CMSG implementations do (the plastic-strain
-gradient enters the flow stress one increment late, no extra unknowns or boundary conditions),
-this module computes it from the committed plastic strain after each converged step:
+strain field, which a pointwise law cannot see. No extra unknowns or boundary conditions: this
+module computes it from a plastic-strain field at the quadrature points — the committed one after
+each converged step, and, by default, the step's own at every iterate of the contact Newton
+(:meth:`solver.fem.quadrature.QuadratureLaw.iterate_gradient`; CMSG implementations often let
+it enter the flow stress one increment late, which lets a region that starts to yield in a step
+flow at bulk strength for that whole step):
 
 1. lumped L2 projection of the quadrature-point plastic strain ``ε^p`` (Mandel components) onto
    continuous P1: ``ε̂_a = ∫ ε^p φ_a dx / ∫ φ_a dx`` (positive weights for P1, so no overshoot);

@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solver.errors import InputError
-from solver.fem.backend import import_dolfinx
+from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.kinematics import strain_mandel
 from solver.fem.plastic_gradient import PlasticStrainGradient
 from solver.physics import laws
@@ -42,6 +42,9 @@ from solver.physics import laws
 INELASTIC = (laws.J2Params, laws.ElasticCreepParams, laws.ElastoplasticCreepParams)
 #: Every law parameter type accepted by :class:`QuadratureLaw`.
 LAW_PARAMS = (laws.ElasticParams, *INELASTIC)
+#: :meth:`QuadratureLaw.iterate_gradient`: a rise of ``ℓ η`` below this fraction of
+#: ``1 + ℓ η`` (of ``σ_f²`` at bulk yield) does not count as a change of the law.
+GRADIENT_RTOL = 1e-8
 
 
 def law_function(material) -> Callable:
@@ -100,10 +103,11 @@ class QuadratureLaw:
         sigma, tangent: quadrature Functions of σ (Mandel, ``ncomp``) and C (``ncomp × ncomp``).
         committed: :class:`solver.physics.laws.LawState` at the end of the last committed step.
         trial: the state of the last :meth:`update` (becomes ``committed`` on :meth:`commit`).
-        eta: CMSG effective plastic-strain gradient of the committed state per owned point
-            (1/m; zeros when the material has no intrinsic length), recomputed on
-            :meth:`commit` and :meth:`set_committed` (:mod:`solver.fem.plastic_gradient`) and
-            held fixed over the next step.
+        eta: CMSG effective plastic-strain gradient per owned point used by the law (1/m;
+            zeros when the material has no intrinsic length): the committed state's
+            (:attr:`eta_committed`, recomputed on :meth:`commit` and :meth:`set_committed` by
+            :mod:`solver.fem.plastic_gradient`), raised within a step by
+            :meth:`iterate_gradient` (implicit gradient), reset by :meth:`reset_gradient`.
         dt: time increment of the current step (s), used by creep laws.
         dx: the integration measure matching the quadrature spaces.
         points: physical coordinates of the owned quadrature points, ``(n, gdim)``.
@@ -158,6 +162,7 @@ class QuadratureLaw:
         self.committed = laws.initial_state(self.n_points, m)
         self.trial = self.committed
         self.eta = np.zeros(self.n_points)
+        self.eta_committed = self.eta
         self._gradient = None
         if intrinsic_length(material) > 0.0:
             self._gradient = PlasticStrainGradient(self)
@@ -232,7 +237,40 @@ class QuadratureLaw:
     def _refresh_gradient(self) -> None:
         """:attr:`eta` from the committed plastic strain (collective; no-op without ℓ)."""
         if self._gradient is not None:
-            self.eta = self._gradient.compute(self.committed.eps_p)
+            self.eta = self.eta_committed = self._gradient.compute(self.committed.eps_p)
+
+    @property
+    def has_gradient(self) -> bool:
+        """Whether the material has an intrinsic length (a plastic-strain gradient)."""
+        return self._gradient is not None
+
+    def reset_gradient(self) -> None:
+        """:attr:`eta` back to the committed state's, for a solve that starts from it (local;
+        the next :meth:`update` re-evaluates the law)."""
+        if self._gradient is not None and self.eta is not self.eta_committed:
+            self.eta = self.eta_committed
+            self._key = None
+
+    def iterate_gradient(self, rtol: float = GRADIENT_RTOL) -> bool:
+        """Implicit gradient, one fixed-point pass: ``η ← max(η, η^p(trial ε^p))`` and the law
+        re-evaluated at the same ``u``; whether σ changed on any rank (collective).
+
+        The plastic-strain gradient of the step's own plastic strain then hardens the points
+        that yield in it, as CMSG's flow stress says, instead of one step late; the max keeps
+        the pass monotone (a point that yields and then hardens enough to unload would otherwise
+        alternate between the two). A change counts where ``ℓ Δη > rtol (1 + ℓ η)`` (the
+        relative change of ``σ_f²`` at bulk yield; no-op without ℓ).
+        """
+        if self._gradient is None:
+            return False
+        new = np.maximum(self.eta, self._gradient.compute(self.trial.eps_p))
+        ell = intrinsic_length(self.material)
+        local = bool(np.any(ell * (new - self.eta) > rtol * (1.0 + ell * self.eta)))
+        changed = bool(self.mesh.comm.allreduce(local, op=mpi().LOR))
+        if changed:
+            self.eta = new
+            self.update(force=True)
+        return changed
 
     def restore(self) -> None:
         """Discard the trial state: σ and C back to those of the committed state (``dt = 0``)."""

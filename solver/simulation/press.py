@@ -54,9 +54,11 @@ PREFIX = "lamina_press_"
 
 def check_solver_options() -> None:
     """Refuse bad PETSc options of the press that lamina reads itself (the active-set Newton's
-    line search, :func:`solver.fem.active_set.line_search_option`), before a run writes
-    anything. Raises InputError."""
+    line search and plastic-strain gradient, :func:`solver.fem.active_set.line_search_option`,
+    :func:`solver.fem.active_set.gradient_option`), before a run writes anything. Raises
+    InputError."""
     active_set.line_search_option(PREFIX)
+    active_set.gradient_option(PREFIX)
 
 
 def lithium_law(cfg: LithiumConfig):
