@@ -37,7 +37,7 @@ measured ``ΔR(p) = R(p) − R(25 MPa)`` (Ω, both interfaces; the bulk cancels)
 Model: one ``lamina`` case through :func:`solver.run.pipeline.run_case` (:mod:`_asr_pressure`):
 
 * lithium as in ``krauskopf_pressure`` (``lithium_masias2019``: E = 7.82 GPa, ν = 0.381,
-  σ_y = 0.81 MPa, perfectly plastic, with its size-dependent strength, CMSG ℓ = 3.4 mm calibrated on
+  σ_y = 0.81 MPa, perfectly plastic, with its size-dependent strength, CMSG ℓ = 3.16 mm calibrated on
   Herbert et al.'s nanoindentation by ``indentation_size_effect``: lithium literature, not ASR
   data), plane strain, P2 triangles, thickness 2× the lateral size;
 * the Li6PS5Cl surface as rigid: a self-affine profile, Hurst 0.8, whose spectrum has the rms
@@ -135,8 +135,8 @@ TOL_THOMSON = 1e-3
 SIZES = {
     # lateral size = long cutoff, surface grid, short cutoff (face elements: short/4), largest
     # load ratio, lithium (and separator) thickness / lateral size
-    "small": {"length": 25e-6, "grid": 128, "short": 1e-6, "ratio": 2.0, "thickness": 2.0},
-    "full": {"length": 50e-6, "grid": 256, "short": 1e-6, "ratio": 1.5, "thickness": 2.0},
+    "small": {"length": 25e-6, "grid": 128, "short": 1e-6, "ratio": 1.1, "thickness": 2.0},
+    "full": {"length": 50e-6, "grid": 256, "short": 1e-6, "ratio": 1.1, "thickness": 2.0},
 }
 
 

@@ -337,8 +337,8 @@ class ActiveSetNewton:
         target, ftol = force if force is not None else (None, np.inf)
         atol, max_it = snes.getTolerances()[1], snes.getTolerances()[3]
         self.iterations = self.linear_iterations = 0
-        if self._implicit is not None:
-            self._implicit.reset_gradient()
+        if cp.law is not None:
+            cp.law.reset_gradient()
         self._jacobian_scale(x, A)
         norm, g = self._residual(x, self.R, z, target)
         # SNES's divergence test (-snes_divergence_tolerance, 1e4 by default):

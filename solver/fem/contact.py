@@ -115,19 +115,17 @@ class ContactProblem:
         block: the meshed block (:mod:`solver.fem.mesh`).
         surface: heights of the rigid surface (:class:`solver.surface.heightmap.HeightMap`, or a
             callable ``h(x)`` / ``h(x, y)``).
-        material: the constitutive law. Elastic: a map from the Mandel strain vector to the
-            Mandel stress vector (UFL), e.g. ``LinearElastic(E, nu).stress``, a
-            :class:`solver.fem.kinematics.LinearElastic` or a :class:`solver.physics.laws.ElasticParams`. Inelastic (state at
-            quadrature points): :class:`solver.physics.laws.J2Params`,
-            :class:`solver.physics.laws.ElasticCreepParams`, :class:`solver.physics.laws.ElastoplasticCreepParams`.
+        material: the constitutive law. Elastic: a UFL map from the Mandel strain to the Mandel
+            stress (``LinearElastic(E, nu).stress``), a ``LinearElastic`` or ``ElasticParams``.
+            Inelastic (state at quadrature points): ``J2Params``, ``ElasticCreepParams``,
+            ``ElastoplasticCreepParams`` (:mod:`solver.physics.laws`).
         prefix: PETSc options prefix of this problem (unique in the programme, ends with ``_``).
         petsc_options: option preset (:mod:`solver.fem.petsc`); command-line options under the
             prefix override it.
         degree: Lagrange degree of the displacement (1: the bound acts at the vertices). Q1 and
             P1 lock in fully plastic flow (see :mod:`solver.fem.quadrature`); 2 does not.
-        force_tol: Newton stops when the residual norm (on the inactive set) falls below
-            ``force_tol`` times the norm of the load vector (or by ``snes_rtol``; a larger
-            ``snes_atol`` given in the options wins).
+        force_tol: Newton stops when the residual norm (inactive set) falls below ``force_tol``
+            × the load vector's norm (or by ``snes_rtol``; a larger ``snes_atol`` option wins).
         quadrature_degree: rule of the inelastic state; ``None``: 2(k−1) on simplices (≥ 1),
             2k on quadrilaterals/hexahedra.
         control: ``"traction"`` (uniform pressure on the top face) or ``"platen"`` (rigid platen,
@@ -136,8 +134,7 @@ class ContactProblem:
             relative to the largest mean pressure so far times ``A₀``.
         contact_solver: ``"active_set"`` (:mod:`solver.fem.active_set`, the default) or
             ``"vi"`` (PETSc's ``vinewtonrsls``, kept for comparison).
-        linear_solver: ``"auto"``, ``"direct"`` or ``"iterative"`` (:data:`LINEAR_SOLVERS`);
-            ignored when ``petsc_options`` are given.
+        linear_solver: :data:`LINEAR_SOLVERS`; ignored when ``petsc_options`` are given.
 
     Attributes:
         V, u: the displacement space and unknown.
@@ -414,11 +411,13 @@ class ContactProblem:
 
     def owned_state(self) -> dict[str, np.ndarray]:
         """Views of this rank's owned displacement dofs and committed law state (flat), by
-        name: ``u`` and ``law_<field>`` for the fields of :class:`solver.physics.laws.LawState`."""
+        name: ``u``, ``law_<field>`` (:class:`solver.physics.laws.LawState`), ``law_eta_solved``."""
         out = {"u": self.u.x.array[:self._n_owned]}
         if self.law is not None:
             for name, arr in zip(laws.LawState._fields, self.law.committed):
                 out[f"law_{name}"] = np.asarray(arr).reshape(-1)
+            if self.law.has_gradient:
+                out["law_eta_solved"] = self.law.eta_solved
         return out
 
     def restore(self, load: LoadState, owned: dict[str, np.ndarray]) -> None:
@@ -434,7 +433,8 @@ class ContactProblem:
             shapes = [np.shape(a) for a in self.law.committed]
             self.law.set_committed(laws.LawState(*(
                 np.asarray(owned[f"law_{name}"], dtype=float).reshape(shape).copy()
-                for name, shape in zip(laws.LawState._fields, shapes))))
+                for name, shape in zip(laws.LawState._fields, shapes))),
+                owned.get("law_eta_solved"))
             self.law.restore()
 
     # ----------------------------------------------------------------------------------------
@@ -452,8 +452,8 @@ class ContactProblem:
         return out
 
     def close(self) -> None:
-        """Destroy the PETSc solver, matrices and vectors now (collective; see
-        :func:`solver.fem.petsc.destroy_problem`). The displacement and the law state stay readable."""
+        """Destroy the PETSc objects now (collective, :func:`solver.fem.petsc.destroy_problem`);
+        the displacement and the law state stay readable."""
         if self.law is not None:
             self.law._callbacks = None
         destroy_problem(self.problem)

@@ -163,6 +163,8 @@ class QuadratureLaw:
         self.trial = self.committed
         self.eta = np.zeros(self.n_points)
         self.eta_committed = self.eta
+        #: the ``η`` the committed step was solved with (its σ lies on that flow stress)
+        self.eta_solved = self.eta
         self._gradient = None
         if intrinsic_length(material) > 0.0:
             self._gradient = PlasticStrainGradient(self)
@@ -223,16 +225,20 @@ class QuadratureLaw:
         contact forces 3.5–4 % below the load in the default case's hold steps).
         """
         self.committed = self.trial
+        self.eta_solved = self.eta
         self.dt = 0.0
         self._key = None if self._key is None else (self._key[0], 0.0)
         self._refresh_gradient()
 
-    def set_committed(self, state: laws.LawState) -> None:
+    def set_committed(self, state: laws.LawState, eta_solved: np.ndarray | None = None) -> None:
         """Replace the committed state (a checkpoint's) and recompute :attr:`eta` from it;
-        call :meth:`restore` next. Collective when the material has an intrinsic length."""
+        ``eta_solved``: the ``η`` its step was solved with (None: the recomputed one). Call
+        :meth:`restore` next. Collective when the material has an intrinsic length."""
         self.committed = state
         self.trial = state
         self._refresh_gradient()
+        self.eta_solved = (self.eta_committed if eta_solved is None
+                           else np.array(eta_solved, dtype=float))
 
     def _refresh_gradient(self) -> None:
         """:attr:`eta` from the committed plastic strain (collective; no-op without ℓ)."""
@@ -246,8 +252,9 @@ class QuadratureLaw:
 
     def reset_gradient(self) -> None:
         """:attr:`eta` back to the committed state's, for a solve that starts from it (local;
-        the next :meth:`update` re-evaluates the law)."""
-        if self._gradient is not None and self.eta is not self.eta_committed:
+        the next :meth:`update` re-evaluates the law, whatever it evaluated last, so a solve
+        after a restart starts as it would have without one; no-op without ℓ)."""
+        if self._gradient is not None:
             self.eta = self.eta_committed
             self._key = None
 
@@ -276,7 +283,11 @@ class QuadratureLaw:
         """Discard the trial state: σ and C back to those of the committed state (``dt = 0``)."""
         self.dt = 0.0
         self.trial = self.committed
+        # σ as the committed step left it (on the flow stress it was solved with), η for the
+        # next step the committed one: as after :meth:`commit`
+        self.eta = self.eta_solved
         self.update(force=True)
+        self.eta = self.eta_committed
 
     # ------------------------------------------------------------------------------------------
     def stress_values(self) -> np.ndarray:
