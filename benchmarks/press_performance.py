@@ -115,6 +115,17 @@ one Newton step 2.11 s (1.80 s: the secant's residual evaluations, residual asse
 Newton time instead of 15 %), **whole press 24.3 linear solves (25.1)**, same contact fraction
 0.0399, 2192 B/dof above the imports (2201). The machine was faster that day than on
 2026-12-06 (default press 130 s against 176 s, linear solve 5.18 s against 7.30 s).
+
+**The plastic-strain gradient iterated within each step** (``as_gradient implicit``, the default
+since 2026-12-07 (later), :mod:`solver.fem.active_set`; ℓ = 3.16 mm), quiet machine, same session:
+``full``, 2 ranks: **mean 32.3** Newton iterations per increment, 100 Newton steps, press 192 s,
+one Newton step 1.92 s, linear solve 5.21 s, **whole press 36.8 linear solves**, A_r/A0 0.0394,
+2189 B/dof above the imports; with ``-lamina_press_as_gradient lagged`` (the gradient of the last
+step, as before): 25.0, 75 steps, press 142 s, 25.4 linear solves, A_r/A0 0.0399; with the free
+line search and the iterated gradient: 32.7, 101 steps, press 266 s. ``small``, 1 rank: 15.3
+(lagged 13.3), press 28.9 linear solves. The Jacobian leaves out the gradient's dependence on the
+displacement (non-local), so each rise of the gradient costs iterations: the price of results
+that do not depend on the load steps (:mod:`doux_sulfide_pressure`, "Load-path sensitivity").
 """
 
 from __future__ import annotations
