@@ -130,6 +130,15 @@ def test_sigusr1_mid_press_then_restart_gives_the_same_numbers(work, reference, 
         lines = [ln for ln in bad.stderr.splitlines() if ln.startswith("lamina: error")]
         assert len(lines) == 1 and "written on 1 rank(s)" in lines[0]
         assert (out / "checkpoint" / "state.json").exists()
+        # a checkpoint without one of the arrays this lamina writes (an earlier version's)
+        old = work / "sig_old"
+        shutil.copytree(out, old)
+        (old / "checkpoint" / "u.petsc").unlink()
+        bad = _run(1, "run", "case.toml", "--out", str(old), cwd=work)
+        assert bad.returncode == 2, bad.stderr[-2000:]
+        lines = [ln for ln in bad.stderr.splitlines() if ln.startswith("lamina: error")]
+        assert len(lines) == 1 and "no array 'u'" in lines[0], bad.stderr[-2000:]
+        assert not (old / "results.json").exists()
 
     r = _run(ranks, "run", "case.toml", "--out", str(out), cwd=work)
     assert r.returncode == 0, r.stderr[-2000:]

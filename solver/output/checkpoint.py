@@ -91,6 +91,9 @@ def read_checkpoint_arrays(folder: Path, comm, local_sizes: dict[str, int]
     folder = Path(folder)
     out = {}
     for name, n in local_sizes.items():
+        if not _vec_path(folder, name).is_file():
+            raise InputError(f"checkpoint '{folder}': no array {name!r} (written by an earlier "
+                             "lamina; remove the checkpoint folder to run the case from the start)")
         arr, rank = read_vec(_vec_path(folder, name), n, comm)
         if arr.size != n:
             raise InputError(f"checkpoint '{folder}': {name} has {arr.size} local "
