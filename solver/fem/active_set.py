@@ -23,7 +23,8 @@ raised to that of the iterate's own plastic strain, ``η ← max(η, η^p(ε^p_t
 residual re-evaluated, so a converged step has a flow stress at least that of its own gradient.
 The Jacobian leaves out the gradient's dependence on the displacement (a non-local term), so this
 is a fixed point within the Newton iteration; the max keeps it from alternating. ``lagged`` uses
-the last committed step's gradient for the whole step (the earlier behaviour).
+the last committed step's gradient for the whole step (the earlier behaviour, and that of the
+``vinewtonrsls`` path, which has no such hook).
 
 Under platen control the top face's vertical dofs are Dirichlet rows of the same kind, at the
 platen's displacement ``z`` (``u_z = z`` on the top, ``z ≤ 0``). :meth:`ActiveSetNewton.solve`
