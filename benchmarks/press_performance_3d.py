@@ -35,6 +35,12 @@ solve, 26 Newton steps, 18.0 s per step: 78 % CG), 239 s with Eisenstat–Walker
 GAMG hierarchy (:data:`solver.fem.active_set.PC_LAG_GROWTH`: 7.1 s per step, 65 % CG, 17 % GAMG
 set-up, 17 % assembly); 11, 8, 8 Newton iterations per increment, A_r/A0 = 0.024 throughout.
 
+With the plastic-strain gradient iterated within each step (the default since 2026-12-07 (later),
+:mod:`solver.fem.active_set`, ℓ = 3.16 mm), ``full`` on 2 ranks, quiet machine: Newton 14, 16, 19
+(**mean 16.3**), 52 Newton steps, 22.1 CG iterations per solve, **press 1950 s**, 5805 B/dof above
+the imports, A_r/A0 = 0.0222 — more Newton iterations than with the gradient lagged one step (12,
+11, 13; press 1517 s, another day). ``small``, 1 rank, same session: 9, 7, 7 (lagged 10, 9, 6).
+
 Measured in the same run: set-up and press wall time, Newton iterations per increment, Krylov
 iterations per Newton step (1 per solve with LU; two solves per step under the platen: the
 residual and the platen's unit move), MUMPS analyses, peak RSS per dof, the split of the Newton
