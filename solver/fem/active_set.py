@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.errors import InputError, SolveError
+from solver.errors import SolveError
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.petsc import apply as apply_options
 from solver.fem.petsc import choice_option, linear_part, rigid_body_modes
