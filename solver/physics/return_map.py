@@ -34,8 +34,9 @@ prescribed.
 
 Units are SI throughout: Pa, s, K, J/mol.
 
-Threads: the kernel runs on numba's thread pool; under MPI set ``NUMBA_NUM_THREADS=1`` (or the
-cores per rank) to avoid oversubscription, and point ``NUMBA_CACHE_DIR`` at a job-local directory.
+Threads: the kernel runs on numba's thread pool; under MPI lamina gives each rank its share of
+the node's cores (:func:`solver.fem.backend.share_cores`, unless ``NUMBA_NUM_THREADS`` is set);
+point ``NUMBA_CACHE_DIR`` at a job-local directory.
 """
 
 from __future__ import annotations
