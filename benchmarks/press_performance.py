@@ -126,6 +126,12 @@ line search and the iterated gradient: 32.7, 101 steps, press 266 s. ``small``, 
 (lagged 13.3), press 28.9 linear solves. The Jacobian leaves out the gradient's dependence on the
 displacement (non-local), so each rise of the gradient costs iterations: the price of results
 that do not depend on the load steps (:mod:`doux_sulfide_pressure`, "Load-path sensitivity").
+
+With the ranks sharing the cores (numba's threads, :func:`solver.fem.backend.share_cores`,
+2026-12-07, later), ``full`` on 2 ranks, quiet machine: Newton 34, 31, 26 (**mean 30.3**),
+press 187 s, one Newton step 1.99 s, linear solve 5.00 s, **whole press 37.5 linear solves**,
+A_r/A0 0.0394, 2254 B/dof above the imports — the same as before within noise: on the 2D profile
+the return map is a small part of a Newton step.
 """
 
 from __future__ import annotations

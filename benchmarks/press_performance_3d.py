@@ -41,6 +41,14 @@ With the plastic-strain gradient iterated within each step (the default since 20
 the imports, A_r/A0 = 0.0222 — more Newton iterations than with the gradient lagged one step (12,
 11, 13; press 1517 s, another day). ``small``, 1 rank, same session: 9, 7, 7 (lagged 10, 9, 6).
 
+Each rank's numba threads (the return map) were one per core of the machine until 2026-12-07
+(later; now its share, :func:`solver.fem.backend.share_cores`): 4 busy threads on the 2 cores.
+On a 94 299-dof block (the ``small`` surface, face elements 0.6 µm, CG + GAMG, 2 ranks, quiet)
+the press took 74.5 s instead of 84–90 s, with the same Newton iterations (15, 12, 11) and
+contact fraction; memory unchanged (7.0 kB/dof above the imports at that size, 4.0 kB/dof on one
+rank: the difference is GAMG's parallel Galerkin products, ``PCGAMG Gal l00``/``MatPtAPSymbolic``
+keeping 210 MB against 15 MB on one rank, PETSc's ``-log_view_memory``).
+
 Measured in the same run: set-up and press wall time, Newton iterations per increment, Krylov
 iterations per Newton step (1 per solve with LU; two solves per step under the platen: the
 residual and the platen's unit move), MUMPS analyses, peak RSS per dof, the split of the Newton

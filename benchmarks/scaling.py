@@ -78,6 +78,13 @@ the bound, within this machine's noise. The 2D press took 20 Newton steps instea
 below (the direct-solve path is unchanged by the Krylov changes of 2026-12-07; the cause, a
 change of the load stepping since 2026-12-06 presumably, was not investigated).
 
+Since 2026-12-07 (later) each rank runs numba's kernels (the return map at the quadrature
+points, the surface synthesis) on its share of the node's cores
+(:func:`solver.fem.backend.share_cores`); before, each of the 2 ranks started one thread per
+core, 4 busy threads on the 2 cores. The 2D pair by hand (``--child --n-face 6600``, 2 cores
+otherwise idle): K = 1 24.0 and 24.7 s, K = 2 16.0, 16.1 and 16.5 s: **speed-up 1.46–1.54**
+(the same 20 Newton steps; Jacobian assembly 3.54 → 1.93 s). The 3D pair was not re-run.
+
 Full run with ``vinewtonrsls`` (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
 LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
 benchmarks/scaling.py --size full``, 795 s in all)::

@@ -125,7 +125,12 @@ CONTACT_AS_GAMG: dict[str, object] = {
 #:   B/dof, 23.9 CG iterations per solve, Newton 12, 11, 13.
 #:
 #: (``-matptap_via allatonce`` keeps the smoothed prolongator at +606 B/dof but made the
-#: set-up 5× slower.)
+#: set-up 5× slower.) On a 94 299-dof block (``press_performance_3d``'s surface, face elements
+#: 0.6 µm, 2 ranks, 2026-12-07, with each rank's numba pool still one thread per core), peak
+#: memory above the imports and press: default 7.0–7.2 kB/dof, 84–90 s; ``allatonce`` 5.7,
+#: 119 s (``MatPtAPNumeric`` 33 s instead of 2.5 s); plain aggregation 5.3, 94 s; plain and
+#: ``allatonce`` 5.0, 95 s (same Newton iterations ±3, same contact fraction); one rank,
+#: default: 4.0 kB/dof.
 CONTACT_AS_GAMG_LOW_MEMORY: dict[str, object] = {
     "pc_gamg_agg_nsmooths": 0,
     "mg_levels_ksp_max_it": 2,
