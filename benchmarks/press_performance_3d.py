@@ -42,12 +42,16 @@ the imports, A_r/A0 = 0.0222 — more Newton iterations than with the gradient l
 11, 13; press 1517 s, another day). ``small``, 1 rank, same session: 9, 7, 7 (lagged 10, 9, 6).
 
 Each rank's numba threads (the return map) were one per core of the machine until 2026-12-07
-(later; now its share, :func:`solver.fem.backend.share_cores`): 4 busy threads on the 2 cores.
-On a 94 299-dof block (the ``small`` surface, face elements 0.6 µm, CG + GAMG, 2 ranks, quiet)
-the press took 74.5 s instead of 84–90 s, with the same Newton iterations (15, 12, 11) and
-contact fraction; memory unchanged (7.0 kB/dof above the imports at that size, 4.0 kB/dof on one
-rank: the difference is GAMG's parallel Galerkin products, ``PCGAMG Gal l00``/``MatPtAPSymbolic``
-keeping 210 MB against 15 MB on one rank, PETSc's ``-log_view_memory``).
+(later; now its share, :func:`solver.fem.backend.share_cores`): 4 threads on the 2 cores. That
+did not cost the 3D press much: on a 94 299-dof block (the ``small`` surface, face elements
+0.6 µm, CG + GAMG, 2 ranks), alternating in one session, one thread per rank 98.1 and 92.2 s of
+press, two (``NUMBA_NUM_THREADS=2``, as before) 90.9 and 89.6 s (a first run with one thread,
+74.5 s, was not reproduced), the same Newton iterations (15, 12, 11) and contact fraction. ``full``
+on 2 ranks with one thread per rank (2026-12-07, quiet): Newton 14, 16, 19 (mean 16.3), 52 Newton
+steps, 22.1 CG iterations per solve, press 2128 s (1950 s with two threads per rank in session 17,
+another day), 5801 B/dof above the imports, A_r/A0 = 0.0222. Memory: 7.0 kB/dof above the imports
+on 2 ranks at 94 299 dofs, 4.0 kB/dof on one rank: the difference is GAMG's parallel Galerkin
+products (``GAMG PtAP`` keeping 210 MB against 15 MB on one rank, PETSc's ``-log_view_memory``).
 
 Measured in the same run: set-up and press wall time, Newton iterations per increment, Krylov
 iterations per Newton step (1 per solve with LU; two solves per step under the platen: the

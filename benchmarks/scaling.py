@@ -83,7 +83,9 @@ points, the surface synthesis) on its share of the node's cores
 (:func:`solver.fem.backend.share_cores`); before, each of the 2 ranks started one thread per
 core, 4 busy threads on the 2 cores. The 2D pair by hand (``--child --n-face 6600``, 2 cores
 otherwise idle): K = 1 24.0 and 24.7 s, K = 2 16.0, 16.1 and 16.5 s: **speed-up 1.46–1.54**
-(the same 20 Newton steps; Jacobian assembly 3.54 → 1.93 s). The 3D pair was not re-run.
+(the same 20 Newton steps; Jacobian assembly 3.54 → 1.93 s). The 3D pair was not re-run; a
+94 299-dof 3D press on 2 ranks was not faster with one thread per rank than with two
+(:mod:`press_performance_3d`).
 
 Full run with ``vinewtonrsls`` (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
 LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
