@@ -81,11 +81,13 @@ change of the load stepping since 2026-12-06 presumably, was not investigated).
 Since 2026-12-07 (later) each rank runs numba's kernels (the return map at the quadrature
 points, the surface synthesis) on its share of the node's cores
 (:func:`solver.fem.backend.share_cores`); before, each of the 2 ranks started one thread per
-core, 4 busy threads on the 2 cores. The 2D pair by hand (``--child --n-face 6600``, 2 cores
-otherwise idle): K = 1 24.0 and 24.7 s, K = 2 16.0, 16.1 and 16.5 s: **speed-up 1.46–1.54**
-(the same 20 Newton steps; Jacobian assembly 3.54 → 1.93 s). The 3D pair was not re-run; a
-94 299-dof 3D press on 2 ranks was not faster with one thread per rank than with two
-(:mod:`press_performance_3d`).
+core. On the 2D pair that changes nothing measurable (``--child --n-face 6600`` by hand, 2 cores
+otherwise idle, alternated in one session: K = 2 with two threads per rank 20.5 and 18.2 s, with
+the shared cores 19.3 and 20.7 s, K = 1 28.6 s; an hour earlier K = 1 24.0, 24.7 s and K = 2
+16.0–16.5 s): **speed-up 1.39–1.57**, the same 20 Newton steps. The spread is this machine's
+from hour to hour (session 16's 1.29, 1.46, 1.34 included); the check's 1.3 is met in all of them
+but the first of session 16. The gain of the shared cores is on small cases, whose kernels run
+often between short solves (``indentation_size_effect --size small`` on 2 ranks 114 → 45 s).
 
 Full run with ``vinewtonrsls`` (2026-12-03, commit 35af850: rigid platen, AMD ordering of the 2D
 LU, :data:`solver.fem.petsc.PROFILE_ORDERING`; the 2 cores otherwise idle; ``python
