@@ -80,14 +80,19 @@ def rank_threads(world_size: int, environ: Mapping[str, str], cpus: int) -> int 
     return max(1, int(cpus) // max(1, local))
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask (a batch system's allocation), else
+    the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def share_cores(world_size: int) -> int | None:
     """Apply :func:`rank_threads` to numba's pool (``numba.set_num_threads``) in this process;
     return the threads set, or None where it leaves them."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    n = rank_threads(world_size, os.environ, cpus)
+    n = rank_threads(world_size, os.environ, usable_cpus())
     if n is None:
         return None
     import numba

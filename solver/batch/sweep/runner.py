@@ -19,6 +19,7 @@ from solver.errors import EXIT_CHECKPOINTED, InputError
 from solver.batch.sweep._common import _now
 from solver.batch import mpi
 from solver.batch.sweep.claims import claim
+from solver.fem.backend import usable_cpus
 
 
 def lamina_command() -> list[str]:
@@ -47,11 +48,7 @@ THREAD_VARS = ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "
 def thread_env(jobs: int, ranks: int) -> dict[str, str]:
     """Threads per rank so that ``jobs`` cases of ``ranks`` ranks share this machine's cores
     without oversubscription; variables the user has set are left alone."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    n = str(max(1, cpus // max(1, jobs * ranks)))
+    n = str(max(1, usable_cpus() // max(1, jobs * ranks)))
     return {v: n for v in THREAD_VARS if v not in os.environ}
 
 
