@@ -132,6 +132,27 @@ With the ranks sharing the cores (numba's threads, :func:`solver.fem.backend.sha
 press 187 s, one Newton step 1.99 s, linear solve 5.00 s, **whole press 37.5 linear solves**,
 A_r/A0 0.0394, 2254 B/dof above the imports — the same as before within noise: on the 2D profile
 the return map is a small part of a Newton step.
+
+Perfectly plastic lithium (the default's, ``hardening_modulus = 0``), ``small``, 1 rank,
+2026-12-07 (later): 10 increments, 51, 46, 50, 32, 26, 32, 35, 32, 54, 32 Newton iterations
+(mean 39), press 98 s, A_r/A0 = 0.129; 1832 Newton steps in all, of which 1442 in failed solves
+(the first try at 333 kPa: 80 bordered iterations, then the secant's budget of 1000). From 20
+initial increments (load ratio ≤ 1.25): 17 increments, 557 iterations, 644 steps, 50 s, **the
+same A_r/A0 (0.12933)**; with the lagged gradient 0.163 (5 increments), 0.148 (15), 0.136 (77):
+it approaches the iterated gradient's answer only as the steps shrink (``tests/
+test_strain_gradient_fem.py``, ``test_default_lithium_contact_does_not_depend_on_the_load_steps``).
+Tried and dropped the same day (prototypes patched onto the solver; ``small`` with hardening
+lithium needs 46 iterations by default, n_face = 2000 75): (1) the gradient updated only once the
+merit has fallen below 0, 1 or 10 % of its start: 82, 57, 49 iterations; (2) after convergence
+the monotone max released (``η = max(η_committed, η^p)``, at most 20 more iterations): 100
+iterations, the strength excess over the final gradient gone (90th percentile 0.27 % → 0), the
+same A_r/A0; perfectly plastic: 15 of 16 solves did not converge without the max in 20
+iterations (+210 iterations); (3) primal–dual active-set updates on each step's linear model
+(re-solve with the set the linear step predicts, up to 5 times): 45 and 72 iterations, press
+31 → 46 s at n_face = 2000 (the plastic tangent's linear model predicts thousands of set
+changes); (4) backtracking that keeps the best of its trials instead of the last: the same
+iterations (the merit rises monotonically along those steps: they are not descent directions,
+the Jacobian lacking the gradient's dependence on the displacement).
 """
 
 from __future__ import annotations
