@@ -136,7 +136,10 @@ the return map is a small part of a Newton step.
 Perfectly plastic lithium (the default's, ``hardening_modulus = 0``), ``small``, 1 rank,
 2026-12-07 (later): 10 increments, 51, 46, 50, 32, 26, 32, 35, 32, 54, 32 Newton iterations
 (mean 39), press 98 s, A_r/A0 = 0.129; 1832 Newton steps in all, of which 1442 in failed solves
-(the first try at 333 kPa: 80 bordered iterations, then the secant's budget of 1000). From 20
+(the first try at 333 kPa: 80 bordered iterations, then the secant's budget of 1000); since the
+secant is the first touch's fallback only where the bordered Newton diverged
+(:data:`solver.simulation.loadstep.ON_DIVERGENCE`): 745 steps, press 40.5 s, the same
+increments, iterations and A_r/A0. From 20
 initial increments (load ratio ≤ 1.25): 17 increments, 557 iterations, 644 steps, 50 s, **the
 same A_r/A0 (0.12933)**; with the lagged gradient 0.163 (5 increments), 0.148 (15), 0.136 (77):
 it approaches the iterated gradient's answer only as the steps shrink (``tests/

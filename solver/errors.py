@@ -23,6 +23,11 @@ class SolveError(RuntimeError):
     """A solve that did not converge; the case ends marked failed, never with valid-looking results."""
 
 
+class DivergedError(SolveError):
+    """A Newton solve whose residual blew up (grew past its divergence tolerance, or became
+    non-finite), as opposed to one that ran out of iterations."""
+
+
 class WriteError(SolveError):
     """The operating system refused a write mid-run (disk full, quota, a removed folder): the
     case ends marked failed (exit code 1), like a failed solve."""

@@ -10,7 +10,7 @@ import pytest
 
 from cases import fast_2d
 from solver.case import config
-from solver.errors import SolveError
+from solver.errors import DivergedError, SolveError
 from solver.fem.backend import comm_world, import_dolfinx
 from solver.simulation import loadstep, press
 from solver.simulation.surface import build_heights
@@ -51,7 +51,8 @@ def test_cut_backs_halve_the_increment_and_fall_back_only_on_the_last(monkeypatc
     cycle = _cycle(max_cutbacks=3, pressures=(0.2e6, 0.4e6))
     records = cycle.run()
     cycle.cp.close()
-    assert calls[0] == (pytest.approx(0.2e6), True)  # the first touch keeps the fallback
+    # the first touch keeps the fallback where its Newton diverges
+    assert calls[0] == (pytest.approx(0.2e6), loadstep.ON_DIVERGENCE)
     tried = [p for p, _ in calls[1:5]]
     assert tried == pytest.approx([0.4e6, 0.3e6, 0.25e6, 0.225e6], rel=1e-12)
     assert [f for _, f in calls[1:5]] == [False, False, False, True]
@@ -66,11 +67,42 @@ def test_a_step_that_fails_every_cut_back_fails_the_case(monkeypatch):
     with pytest.raises(SolveError, match="after 2 cut-backs"):
         cycle.run()
     cycle.cp.close()
-    assert [f for _, f in calls] == [True, False, False, True]
+    assert [f for _, f in calls] == [loadstep.ON_DIVERGENCE, False, False, True]
     # from the untouched state the first try keeps the fallback too
     calls = _failing(monkeypatch, 10 ** 6)
     cycle = _cycle(max_cutbacks=2)
     with pytest.raises(SolveError, match="after 2 cut-backs"):
         cycle.run()
     cycle.cp.close()
-    assert [f for _, f in calls] == [True, False, True]
+    assert [f for _, f in calls] == [loadstep.ON_DIVERGENCE, False, True]
+
+
+@pytest.mark.parametrize("error, secant", [(SolveError, False), (DivergedError, True)])
+def test_first_touch_falls_back_to_the_secant_only_where_the_newton_diverged(monkeypatch, error,
+                                                                            secant):
+    """``fallback = ON_DIVERGENCE`` (the first try from the untouched state): a bordered Newton
+    that diverged is handed to the secant over the platen; one that ran out of iterations is
+    raised, for the press to cut the increment."""
+    cycle = _cycle(max_cutbacks=2)
+    cp = cycle.cp
+
+    def fail(*args, **kwargs):
+        raise error("forced")
+
+    used = []
+    monkeypatch.setattr(cp.active_set, "solve_force", fail)
+    monkeypatch.setattr(loadstep, "_platen_step",
+                        lambda *args, **kwargs: used.append(args) or (3, 3, 2, 1.0))
+    try:
+        if secant:
+            loadstep._bordered_step(cp, 0.2e6, cp.u.x.array.copy(), loadstep.ON_DIVERGENCE)
+        else:
+            with pytest.raises(SolveError, match="forced"):
+                loadstep._bordered_step(cp, 0.2e6, cp.u.x.array.copy(), loadstep.ON_DIVERGENCE)
+        assert len(used) == int(secant)
+        # the last cut-back's fallback takes either failure
+        used.clear()
+        loadstep._bordered_step(cp, 0.2e6, cp.u.x.array.copy(), True)
+        assert len(used) == 1
+    finally:
+        cp.close()

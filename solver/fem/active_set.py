@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.errors import SolveError
+from solver.errors import DivergedError, SolveError
 from solver.fem.backend import import_dolfinx, mpi
 from solver.fem.petsc import apply as apply_options
 from solver.fem.petsc import choice_option, linear_part, rigid_body_modes
@@ -385,10 +385,12 @@ class ActiveSetNewton:
             cp.platen.value = z
         what = (f", force {target + g:.6g} for {target:.6g} (tolerance {ftol:.3g})"
                 if force is not None else "")
-        how = "diverged" if np.hypot(norm, g) > limit else "did not converge"
-        raise SolveError(f"contact active-set Newton ({cp.prefix}) {how} at p = "
-                         f"{pressure:.6g} Pa, dt = {dt:.6g} s: ‖Φ‖ = {norm:.3g} after "
-                         f"{self.iterations} iterations (tolerance {atol:.3g}){what}")
+        diverged = not np.hypot(norm, g) <= limit  # also non-finite
+        how = "diverged" if diverged else "did not converge"
+        error = DivergedError if diverged else SolveError
+        raise error(f"contact active-set Newton ({cp.prefix}) {how} at p = {pressure:.6g} Pa, "
+                    f"dt = {dt:.6g} s: ‖Φ‖ = {norm:.3g} after {self.iterations} iterations "
+                    f"(tolerance {atol:.3g}){what}")
 
     def _line_search(self, x, norm: float, g: float, z: float, dz: float, target):
         """``x += α δx``, ``z += α δz``; the new ``(‖Φ‖, G, z)``.

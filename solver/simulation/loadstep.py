@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 
-from solver.errors import InputError, SolveError
+from solver.errors import DivergedError, InputError, SolveError
 from solver.fem.contact import ContactProblem
 from solver.fem.newton import newton
 from solver.fem.contact_results import contact_force
@@ -29,6 +29,9 @@ from solver.simulation.platen import Attempt
 #: ``press_performance --size small`` spent 6289 (445 s) on its first increment, which a halved
 #: increment solves in 78 bordered iterations.
 FALLBACK_MAX_ITERATIONS = 1000
+#: ``fallback`` value of :func:`solve_load_step`: the secant only after a bordered Newton that
+#: diverged (:class:`solver.errors.DivergedError`), not after one that ran out of iterations.
+ON_DIVERGENCE = "diverged"
 
 
 class StepResult(NamedTuple):
@@ -62,7 +65,7 @@ def place_rigidly(cp, w: float) -> None:
 
 
 def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0,
-                    fallback: bool = True) -> StepResult:
+                    fallback: bool | str = True) -> StepResult:
     """Solve from the last committed state to the mean pressure ``pressure`` (Pa) over ``dt`` (s).
 
     Traction control: on a block not yet in contact, :meth:`ContactProblem.touch` first sets the
@@ -70,7 +73,8 @@ def solve_load_step(cp: ContactProblem, pressure: float, dt: float = 0.0,
     iteration on the contact force ``F(w) = p̄ A₀``, each evaluation a displacement-controlled
     Newton solve from the previous one (see :func:`_platen_step`); with the active-set solver
     the platen is one more Newton unknown instead (:func:`_bordered_step`), and the secant
-    iteration is its fallback when ``fallback`` is true. The pressure may go down as
+    iteration is its fallback when ``fallback`` is true (:data:`ON_DIVERGENCE`: only where that
+    Newton diverged). The pressure may go down as
     well as up (unloading), but stays > 0. ``dt`` is the time increment of creep laws (ignored
     by elastic and rate-independent ones) and is added to ``cp.load.time`` on success. On success the
     inelastic state of the converged step is committed (it becomes the history of the next step).
@@ -194,11 +198,12 @@ class _PlatenSolves:
 
 
 def _bordered_step(cp: ContactProblem, pressure: float, saved,
-                   fallback: bool = True) -> tuple[int, int, int, float]:
+                   fallback: bool | str = True) -> tuple[int, int, int, float]:
     """The platen step as one Newton solve with the platen as an unknown (bordering, see
-    :mod:`solver.fem.active_set`); if it fails and ``fallback``, the secant iteration of
-    :func:`_platen_step` from the committed state, its Newton iterations added to the failed
-    ones (without ``fallback`` the failure is raised, for the caller to cut the increment).
+    :mod:`solver.fem.active_set`); if it fails and ``fallback`` (:data:`ON_DIVERGENCE`: if it
+    diverged), the secant iteration of :func:`_platen_step` from the committed state, its Newton
+    iterations added to the failed ones (otherwise the failure is raised, for the caller to cut
+    the increment).
 
     Before the first step the block is moved rigidly to the approach where the surface's
     highest point touches plus the force over the stiffest the block can be (``E A₀ / t``),
@@ -214,8 +219,8 @@ def _bordered_step(cp: ContactProblem, pressure: float, saved,
     try:
         reason, its, lits = cp.active_set.solve_force(pressure, dt, target, tol)
         return its, lits, reason, cp.active_set.stiffness
-    except SolveError:
-        if not fallback:
+    except SolveError as e:
+        if not fallback or (fallback == ON_DIVERGENCE and not isinstance(e, DivergedError)):
             raise
         failed = cp.last_iterations()
         cp.rollback(saved)
