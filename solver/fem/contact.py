@@ -377,10 +377,9 @@ class ContactProblem:
     def set_residual_scale(self, pressure: float) -> None:
         """Newton's absolute residual tolerance for a step to mean pressure ``pressure`` (Pa).
 
-        Round-off in the residual scales with the stresses in the body, which after a release
-        are those of the largest load so far (residual stresses), not the current load.
-        """
-        scale = max(pressure, self.load.peak_pressure)
+        Round-off in the residual scales with the stresses in the body: after a release those of
+        the peak load, in a plastic body ≥ :func:`solver.fem.quadrature.roundoff_stress`."""
+        scale = max(pressure, self.load.peak_pressure, quadrature.roundoff_stress(self.material))
         self.snes.setTolerances(atol=max(self._atol0, self.force_tol * scale * self._top_norm))
 
     def commit(self, pressure: float, dt: float, stiffness: float | None = None) -> None:
