@@ -78,13 +78,19 @@ def elastic_moduli(material) -> tuple[float, float]:
                      f"{', '.join(t.__name__ for t in LAW_PARAMS)}")
 
 
+def j2_part(material):
+    """The :class:`laws.J2Params` of a law parameter object, or None (no plasticity)."""
+    if isinstance(material, laws.J2Params):
+        return material
+    if isinstance(material, laws.ElastoplasticCreepParams):
+        return material.plastic
+    return None
+
+
 def intrinsic_length(material) -> float:
     """The CMSG intrinsic length ``ℓ`` (m) of a law parameter object (0 without a J2 part)."""
-    if isinstance(material, laws.J2Params):
-        return material.intrinsic_length
-    if isinstance(material, laws.ElastoplasticCreepParams):
-        return material.plastic.intrinsic_length
-    return 0.0
+    j2 = j2_part(material)
+    return j2.intrinsic_length if j2 is not None else 0.0
 
 
 def roundoff_stress(material) -> float:
@@ -97,11 +103,8 @@ def roundoff_stress(material) -> float:
     3.9 Pa, where Newton stalled at ‖Φ‖ = 1.15e-11 against a tolerance of 1.8e-14 scaled with
     3.9 Pa: the round-off of a pressure of ≈ 2.5 kPa = 3e-3 σ_y0.
     """
-    if isinstance(material, laws.J2Params):
-        return ROUNDOFF_YIELD_FRACTION * material.sigma_y
-    if isinstance(material, laws.ElastoplasticCreepParams):
-        return ROUNDOFF_YIELD_FRACTION * material.plastic.sigma_y
-    return 0.0
+    j2 = j2_part(material)
+    return ROUNDOFF_YIELD_FRACTION * j2.sigma_y if j2 is not None else 0.0
 
 
 def default_quadrature_degree(mesh, degree: int) -> int:
