@@ -156,6 +156,24 @@ iterations (+210 iterations); (3) primal–dual active-set updates on each step'
 changes); (4) backtracking that keeps the best of its trials instead of the last: the same
 iterations (the merit rises monotonically along those steps: they are not descent directions,
 the Jacobian lacking the gradient's dependence on the displacement).
+
+Where the iterations go without the gradient (2026-12-07, session 20; ``intrinsic_length = 0``,
+H = E/10, n_face = 2000, one rank, traced per Newton step): 28, 23, 18 iterations. The first
+increment spends 16 of its 28 growing the contact set from 1 to 50 face dofs: the backtracking
+takes α = 1/32 … 1/4, so each step lets about one more node touch. Every increment then ends
+with a *plastic tail*: the contact set fixed, 7–12 iterations while 3 000 → 0 of the ≈ 96 000
+plastic quadrature points switch between the elastic and the plastic branch, α alternating
+between 1 and 1/2 (the full step overshoots). Tried and dropped (prototypes): (5) a rigid first
+iterate, the platen and the block moved down until 2–10 % of the face nodes overlap the surface
+(PDAS releases a too large set in one step, but grows a too small one by a node per step): first
+increment 28 → 18–19 (30 % overlap: 27), but 28 → 24 with the default ℓ, and perfectly plastic
+lithium failed its first increment three times (over 4 min instead of 41 s); (6) non-monotone
+acceptance (the largest of the last 3 or 6 merits as reference): 55, 54, 43 iterations, and 17
+increments with cut-backs; (7) the displacement and platen extrapolated linearly from the last
+two increments: 28, 23, 21; (8) the continuum tangent (``θ = 1`` in the return map's tangent,
+stiffer than the consistent one) for the first 4 iterations of a solve: 22, 22, 19; for all of
+them: no press in 15 min (linear convergence). The plastic tail, ≈ 10 iterations per increment
+on every size, is what a ≤ 8 mean would have to remove.
 """
 
 from __future__ import annotations
