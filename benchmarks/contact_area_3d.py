@@ -81,8 +81,13 @@ refinement) rather than the solutions. Hence the default stays at short cutoff /
 So the 3 % of item 5 needs, for the default P2, a contact constraint that does not release P2
 vertices: e.g. the face's dual (mortar) basis made positive by the basis transformation of
 quadratic mortar contact (Popp, Wohlmuth, Gee & Wall, SIAM J. Sci. Comput. 34, B421 (2012)), or the
-constraint on the face's P1 refinement. P1 elements are not an alternative for lithium: they lock
-in fully plastic flow (:mod:`indentation_size_effect`).
+constraint on the face's P1 refinement. Only the active-set *decision* on such multipliers
+(``λ̃_v = λ_v + ⅛ Σ λ_m`` over a vertex's edge midpoints, ``λ̃_m = ¾ λ_m``: positive for a
+uniform pressure, in proportion to the P1 refinement's areas), the free rows left as they are,
+was tried: the active set then cycles (1 µm: no convergence in 60 iterations at the first load,
+‖Φ‖ stalled at 9e-5): the free vertex rows must enforce ``λ̃_v = 0`` too, i.e. the face's
+displacement basis transformed with them. P1 elements are not an alternative for lithium: they
+lock in fully plastic flow (:mod:`indentation_size_effect`).
 """
 
 from __future__ import annotations
