@@ -147,8 +147,8 @@ def case(size: str, degree: int | None = None, face: float | None = None):
     return config.replace(base, **changes)
 
 
-def press_fractions(the_case, heights, sizes, comm):
-    """The press records of ``the_case`` on ``heights`` and the global displacement dofs."""
+def press_case(the_case, heights, sizes, comm):
+    """Press ``the_case`` on ``heights``: ``(records, global displacement dofs, cycle)``."""
     from solver.simulation import press
 
     setup = press.build_setup(the_case, heights, sizes, comm)
@@ -187,16 +187,15 @@ def bem_fraction(h: np.ndarray, L: float, E_star: float, p_mean: float, thicknes
 def run(size: str = "small") -> list[Check]:
     from solver.fem.backend import comm_world
     from solver.physics import references as refs
-    from solver.simulation import press
     from solver.simulation.surface import build_heights
 
     comm = comm_world()
     the_case = case(size)
     heights, sizes, _ = build_heights(the_case.surface, the_case.seed)
-    records, ndofs, cycle = press_fractions(the_case, heights, sizes, comm)
+    records, ndofs, cycle = press_case(the_case, heights, sizes, comm)
     p1 = None
     if size == "small":
-        p1, p1_dofs, _ = press_fractions(case(size, degree=1, face=P1_FACE), heights, sizes,
+        p1, p1_dofs, _ = press_case(case(size, degree=1, face=P1_FACE), heights, sizes,
                                          comm)
 
     E_star = refs.E_star(E, NU)
