@@ -88,6 +88,23 @@ was tried: the active set then cycles (1 µm: no convergence in 60 iterations at
 ‖Φ‖ stalled at 9e-5): the free vertex rows must enforce ``λ̃_v = 0`` too, i.e. the face's
 displacement basis transformed with them. P1 elements are not an alternative for lithium: they
 lock in fully plastic flow (:mod:`indentation_size_effect`).
+
+**The basis transformation, tried and dropped** (2026-12-08, session 21, one rank). The face's
+vertical dofs written in the transformed basis ``N̂_v = N_v + α Σ_{m∼v} N_m``, ``N̂_m = (1 − 2α)
+N_m`` with ``α = 1/8`` (``∫ N̂`` = the P1 refinement's areas, the counted ones), ``u = P ũ``; the
+active-set Newton on ``Pᵀ K P`` (``MatPtAP``, fixed pattern), residual ``Pᵀ R``, the bound on the
+transformed gap ``P⁻¹ g``; a node in contact where its transformed gap is closed. Every node now
+carries contact with a positive weight and the active set converges (Newton 5, 5, 4 per load at
+1 µm, 7, 6, 6 at 0.5 µm; 5, 5, 5 before), but the contact fraction is **+23 / +14 / +14 %** at
+1 µm and **+8.4 / +9.0 / +7.1 %** at 0.5 µm against the BEM: it converges from above, as P1 does,
+but at the spacing of the elements rather than of the nodes (P1 at 0.5 µm: +5.3 / −2.4 /
++0.9 %), because a transformed multiplier spreads over its element ring. Counting the same
+solutions by the nodal gap instead: −20 / −18 / −23 % at 1 µm (active midpoints beside free
+vertices stand ``α g_v`` off the surface). ``press_performance_3d --size small`` (plastic): 27
+Newton steps against 26, A_r/A0 0.0185 against 0.0154. At the default 2 µm it would be further
+off than the nodal constraint, so it was not adopted. Prototype: ``/tmp/s21/p2t.diff`` (not
+committed). Left open: a P2 contact constraint whose active set resolves the contact edge at the
+node spacing.
 """
 
 from __future__ import annotations
