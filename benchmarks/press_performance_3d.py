@@ -28,7 +28,7 @@ dofs) to 1 MPa in 3 increments, load only.
   14.7, more than the default's 12), 29.0 CG iterations per solve, press 2109 s, 5794 B/dof,
   A_r/A0 = 0.0220 — worse here, where it saves iterations on the 2D profile.
 
-The default 3D case itself (the ``full`` surface with face elements of 2 µm, 148 257 dofs; one
+The default 3D case until 2026-12-08 (the ``full`` surface, face elements of 2 µm, 148 257 dofs; one
 rank, quiet machine, 2026-12-07): press 469 s before the inexact Newton (56 CG iterations per
 solve, 26 Newton steps, 18.0 s per step: 78 % CG), 239 s with Eisenstat–Walker tolerances
 (:data:`solver.fem.petsc.CONTACT_AS_EW`: 18.6 CG iterations, 27 steps), 193 s with the lagged

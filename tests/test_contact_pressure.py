@@ -9,9 +9,12 @@ nodal areas fails this for P2 tetrahedra: the lumped area of a P2 triangle's ver
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from mpi_helpers import mpirun as _mpirun
 from solver.fem import contact, contact_results, kinematics
 from solver.fem import mesh as geometry
 from solver.fem.backend import comm_world, import_dolfinx
@@ -74,3 +77,72 @@ def test_contact_area_counts_every_face_node(cell, degree):
     else:
         assert np.array_equal(count, lumped)
     cp.close()
+
+
+def _closure_case():
+    """A P2 tetrahedral block, its face dofs' positions (owned) and a contact indicator set on
+    the edge midpoints by position (the same on any rank count), vertices out of contact."""
+    flat = lambda x, y: np.full_like(x, -1e-9)  # noqa: E731
+    cp = contact.ContactProblem(_block(3, "tetrahedron"), flat,
+                                kinematics.LinearElastic(E, NU).stress, prefix="closure_",
+                                degree=2)
+    xy = cp.face_points[cp._owned, :2]
+    h = L / N
+    on_grid = np.all(np.isclose(xy / h, np.rint(xy / h), atol=1e-9), axis=1)  # vertices
+    k = np.rint(xy / (h / 2)).astype(int)
+    indicator = ~on_grid & ((7 * k[:, 0] + 3 * k[:, 1]) % 5 != 0)
+    return cp, xy, on_grid, indicator
+
+
+def test_vertex_closure_closes_exactly_the_enclosed_vertices():
+    """VertexClosure: a P2 face vertex joins the contact set iff the midpoints of all face
+    edges at it are in contact; midpoints and in-contact nodes are kept. Reference: the face
+    triangles' edges found from their vertex coordinates (not the dof layout)."""
+    if COMM.size > 1:
+        pytest.skip("serial reference; the 2-rank count is compared below")
+    dolfinx = import_dolfinx()
+    cp, xy, vertex, indicator = _closure_case()
+    closed = cp.closure(indicator)
+    assert np.array_equal(closed[~vertex], indicator[~vertex])
+    mesh = cp.block.mesh
+    fdim = mesh.topology.dim - 1
+    facets = cp.block.facet_tags.find(geometry.BOTTOM)
+    corners = mesh.geometry.x[dolfinx.mesh.entities_to_geometry(mesh, fdim, facets)][:, :, :2]
+    index = {tuple(np.round(p / 1e-9).astype(int)): i for i, p in enumerate(xy)}
+    at = {i: [] for i in np.flatnonzero(vertex)}
+    for tri in corners:
+        for a, b in ((0, 1), (1, 2), (0, 2)):
+            m = index[tuple(np.round((tri[a] + tri[b]) / 2 / 1e-9).astype(int))]
+            for end in (a, b):
+                at[index[tuple(np.round(tri[end] / 1e-9).astype(int))]].append(m)
+    expected = np.array([all(indicator[m] for m in at[i]) for i in np.flatnonzero(vertex)])
+    assert 0 < expected.sum() < expected.size  # the case has both kinds
+    assert np.array_equal(closed[vertex], expected)
+    # every vertex enclosed: all of them close; none in contact: none does
+    assert np.all(cp.closure(~vertex)[vertex])
+    assert not np.any(cp.closure(np.zeros_like(vertex)))
+    cp.close()
+
+
+def closure_count() -> int:
+    cp, _, _, indicator = _closure_case()
+    n = COMM.allreduce(int(np.count_nonzero(cp.closure(indicator))),
+                       op=contact_results.mpi().SUM)
+    cp.close()
+    return n
+
+
+def test_vertex_closure_is_the_same_on_two_ranks():
+    if COMM.size > 1:
+        pytest.skip("compares a serial run with a 2-rank run")
+    serial = closure_count()
+    proc = _mpirun([str(Path(__file__).resolve())])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("closed vertices")]
+    assert lines and int(lines[-1].split()[-1]) == serial
+
+
+if __name__ == "__main__":
+    count = closure_count()
+    if COMM.rank == 0:
+        print(f"closed vertices {count}")

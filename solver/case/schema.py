@@ -18,6 +18,11 @@ from solver.case.fields import FieldError, grid_pts, in_range, non_negative, par
 #: elements per wavelength has rms slope sinc(π/N) = sin(π/N)/(π/N) times the exact one: 0.90 at
 #: N = 4 (the 10 % that lamina accepts for surface statistics), 0.97 at N = 8.
 MIN_ELEMENTS_PER_WAVELENGTH = 4.0
+#: Face elements per short cutoff without an explicit ``mesh.face_element_size``, by dimension.
+#: 3D: 6, where the default 3D case's contact fraction is within 1.4 % of a boundary-element
+#: solution of the same problem at 2–20 % contact (at 4: up to 6.7 % off;
+#: ``benchmarks/contact_area_3d.py``, issue 13 asks 3 %).
+DEFAULT_ELEMENTS_PER_WAVELENGTH = {2: MIN_ELEMENTS_PER_WAVELENGTH, 3: 6.0}
 
 #: What a case name may hold: it becomes the run folder ``runs/<name>`` without ``--out``.
 CASE_NAME_CHARS = "letters, digits, space and _ - . + = , @"
@@ -207,8 +212,8 @@ class MeshConfig:
     thickness: float = param(5e-5, unit="m", doc="lithium thickness above the contact face",
                              check=positive)
     face_element_size: float | None = param(
-        None, unit="m", doc="element size along the contact face (none: short_cutoff / 4, "
-        "else patch / 32)", check=positive)
+        None, unit="m", doc="element size along the contact face (none: short_cutoff / 4 in "
+        "2D, / 6 in 3D; without a cutoff patch / 32)", check=positive)
     grading: float = param(1.3, unit="1", doc="growth ratio of element heights away from the face",
                            check=in_range(1.0, 2.0))
     profile_row: int | None = param(None, unit="1", doc="2D: row j of the height map used as "

@@ -51,7 +51,7 @@ from solver.fem import mesh as geometry
 from solver.fem import quadrature
 from solver.fem.active_set import ActiveSetNewton
 from solver.fem.backend import import_dolfinx, mpi
-from solver.fem.face_pressure import FacePressure, count_area_rule
+from solver.fem.face_pressure import FacePressure, VertexClosure, count_area_rule, face_edges
 from solver.fem.kinematics import KINDS, LinearElastic, strain_mandel, volume_weight
 from solver.fem.petsc import (CONTACT_AS_DIRECT, CONTACT_AS_ITERATIVE, CONTACT_VI, CONTACT_VI_GAMG,
                               ITERATIVE_DOFS_3D, PROFILE_ORDERING, destroy_problem, linear_part)
@@ -364,9 +364,12 @@ class ContactProblem:
                                              op=mpi().SUM)
         self._count_area = self._area  # what the contact fraction counts: see face_pressure
         rule = count_area_rule(self.V, self.kind)
+        self.closure = None  # P2 triangle faces: the contact indicator's VertexClosure
         if rule is not None:
             form = dolfinx.fem.form(ufl.dot(ez, v) * w * ds(geometry.BOTTOM, metadata=rule))
             self._count_area = self._assemble(form)[self.face_dofs]
+            edges = face_edges(self.V, self.block.facet_tags, geometry.BOTTOM)
+            self.closure = VertexClosure(self.V, edges, self.face_dofs, self._owned)
         du = ufl.TrialFunction(self.V)
         k = self.vertical
         self.face_pressure = FacePressure(self.V, self.face_dofs, self._owned,
@@ -459,14 +462,12 @@ class ContactProblem:
         self.face_pressure.destroy()
         if self.active_set is not None:
             self.active_set.destroy()
-        for v in (self._xl, self._xu):
-            v.destroy()
+        self._xl.destroy(), self._xu.destroy()
 
     def last_iterations(self) -> int:
         """Newton iterations of the last solve (also a failed one)."""
-        if self.active_set is not None:
-            return self.active_set.iterations
-        return int(self.snes.getIterationNumber())
+        return (self.active_set.iterations if self.active_set is not None
+                else int(self.snes.getIterationNumber()))
 
     def in_contact_anywhere(self, tol: float | None = None) -> bool:
         """Whether any face node touches the surface (all ranks)."""

@@ -23,7 +23,8 @@ class ContactState(NamedTuple):
         gap: ``z_node + u_z − h(x)`` (m), ≥ 0 up to the solver tolerance.
         pressure: contact pressure (Pa): the nodal reaction (residual of the unconstrained
             problem at the face dof) divided by the nodal (lumped) area.
-        in_contact: ``gap <= tol``.
+        in_contact: ``gap <= tol``; on P2 tetrahedra also a vertex whose face edges all have
+            their midpoint in contact (:class:`solver.fem.face_pressure.VertexClosure`).
         area: nodal area ``∫ φ_i ds`` (m², axisymmetric: with 2πr; 2D: per unit depth, m).
         fraction: real contact area fraction on the whole face (all ranks), nodal areas of the
             nodes in contact over the face area (P2 tetrahedra: the areas of the face's P1
@@ -65,6 +66,8 @@ def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
     area is 0 (P2 triangle vertices) by the patch of face dofs around the node
     (:mod:`solver.fem.face_pressure`): exact for a uniform pressure on every element type, never
     infinite. The force ``Σ r_i`` equals the applied load (equilibrium of the discrete problem).
+    On P2 tetrahedra the vertices enclosed by contacting edge midpoints count as in contact
+    (:class:`solver.fem.face_pressure.VertexClosure`).
     """
     tol = cp.default_tol() if tol is None else float(tol)
     residual = face_reactions(cp)
@@ -73,6 +76,8 @@ def contact_state(cp: ContactProblem, tol: float | None = None) -> ContactState:
     area = cp._area[own]
     pressure = cp.face_pressure(residual[own])
     in_contact = gap <= tol
+    if cp.closure is not None:  # P2 triangle faces: vertices inside the contact region
+        in_contact = cp.closure(in_contact)
     MPI = mpi()
     contact_area = cp.comm.allreduce(float(np.sum(cp._count_area[own][in_contact])), op=MPI.SUM)
     force = cp.comm.allreduce(float(np.sum(residual[own])), op=MPI.SUM)
@@ -210,3 +215,4 @@ def plastic_strain_section(cp: ContactProblem, physical_sizes, h_lateral: float)
     if cp.comm.rank != 0:
         return (np.zeros((0, 2)), np.zeros(0), title)
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), title)
+

@@ -115,9 +115,9 @@ CONTACT_AS_GAMG: dict[str, object] = {
 #:   2 ranks: smoothed, 3 steps: set-up 31.7 s, peak memory +1953 B/dof, 29 / 99 CG iterations
 #:   in 24.4 / 86.1 s; plain, 2 steps: set-up 10.9 s, +527 B/dof, 56 / 160 iterations in
 #:   28.6 / 82.0 s (240 825 dofs, 2 ranks: +1798 vs +578 B/dof);
-#: * the default 3D case's press (148 257 dofs, hardening lithium, 3 increments to 1 MPa, one
-#:   rank): 297 s → 253 s, the same Newton iterations (11, 8, 8), GAMG set-ups (15) and contact
-#:   fraction, 15.2 → 23.7 CG iterations per solve;
+#: * the then default 3D case's press (148 257 dofs, face 2 µm, hardening lithium, 3 increments
+#:   to 1 MPa, one rank): 297 s → 253 s, the same Newton iterations (11, 8, 8), GAMG set-ups (15)
+#:   and contact fraction, 15.2 → 23.7 CG iterations per solve;
 #: * ``press_performance_3d --size full`` (1.2 M dofs, 2 ranks): peak memory above the imports
 #:   5794 → **3637 B/dof** (7.43 → 4.86 GB), but press 1588 → **2222 s**, 23.9 → 39.0 CG
 #:   iterations per solve (plain aggregation's iterations grow with the size), Newton 12, 10,
@@ -144,8 +144,8 @@ CONTACT_AS_GAMG_LOW_MEMORY: dict[str, object] = {
 #: 25 µm patch, 32 805 dofs: the same Newton iterations (10, 6, 6) and contact fraction, 15.5
 #: instead of 44 CG iterations per solve, press 43 s instead of 85–94 s; a cap of 1e-3: 11 CG
 #: iterations, 12/7/6 Newton iterations, 43 s; 1e-2: 7.5 CG and 31/24/28 Newton, 117 s. The
-#: default 3D case (50 µm, 148 257 dofs): 18.6 instead of 56 CG iterations per solve, 27 instead
-#: of 26 Newton steps, press 239 s instead of 469 s (193 s with the lagged preconditioner of
+#: then default 3D case (50 µm, 148 257 dofs): 18.6 instead of 56 CG iterations per solve, 27
+#: instead of 26 Newton steps, press 239 s instead of 469 s (193 s with the lagged preconditioner of
 #: :data:`solver.fem.active_set.PC_LAG_GROWTH`).
 CONTACT_AS_EW: dict[str, object] = {
     "snes_ksp_ew": True,
@@ -174,8 +174,8 @@ CONTACT_AS_DIRECT: dict[str, object] = {"pc_type": "cholesky"}
 #: elements 2 µm, the default surface on square patches of 25, 35 and 50 µm, hardening lithium
 #: (H = E/10) pressed to 1 MPa in 3 increments, same Newton iterations and contact fraction
 #: either way: 32 805 dofs press 54 s direct vs 70 s iterative, 69 819 dofs 280 s vs 220 s,
-#: 148 257 dofs (the default 3D case) ≈ 40 s vs 15-19 s per Newton step (2026-12-06, another
-#: single-rank run on the machine's second core throughout). Memory points the same way:
+#: 148 257 dofs (the 3D default until 2026-12-08) ≈ 40 s vs 15-19 s per Newton step (2026-12-06,
+#: another single-rank run on the machine's second core throughout). Memory points the same way:
 #: MUMPS's factor grows as N^1.27 (1.2 GB at 148 k dofs, LDLᵀ). Since the inexact, lagged
 #: Krylov solves (:data:`CONTACT_AS_EW`, 2026-12-07) the iterative press of the 32 805-dof
 #: block takes 32–45 s, and of a 14 079-dof block (16² surface of 12.5 µm, face 1.5 µm,

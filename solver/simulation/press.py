@@ -31,6 +31,7 @@ from solver.fem import contact_results
 from solver.simulation import loadstep
 from solver.simulation.surface import build_heights
 from solver.case.config import Case, LithiumConfig
+from solver.case.schema import DEFAULT_ELEMENTS_PER_WAVELENGTH
 from solver.case.materials import lithium_law_params
 from solver.errors import InputError, SolveError
 
@@ -117,7 +118,7 @@ def build_setup(case: Case, heights: np.ndarray, physical_sizes, comm) -> PressS
     if m.face_element_size is not None:
         size = m.face_element_size
     elif short is not None:
-        size = short / geometry.MIN_ELEMENTS_PER_WAVELENGTH
+        size = short / DEFAULT_ELEMENTS_PER_WAVELENGTH[m.dimension]
     else:
         size = min(Lx, Ly) / 32
     per = None
