@@ -1,5 +1,6 @@
 """Starting a small MPI job from a serial pytest (shared by the FE test modules)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -30,3 +31,20 @@ def mpirun(args: list[str], n: int = 2, limit: int = 300) -> subprocess.Complete
                               "OMP_NUM_THREADS": "1"})
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env,
                           timeout=limit + 30)
+
+
+def serial_and_two_ranks(serial_case, script) -> tuple[dict, dict]:
+    """``serial_case()`` run here, and the JSON object that ``python script`` prints last on 2
+    ranks (its ``"ranks"`` checked to be 2). Skipped under mpiexec: it compares with a 2-rank
+    run of its own."""
+    if comm_world().size > 1:
+        pytest.skip("compares a serial run with a 2-rank run")
+    serial = serial_case()
+    proc = mpirun([str(script)])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # PETSc may print its unused-option warnings after the result
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert lines, proc.stdout[-3000:]
+    parallel = json.loads(lines[-1])
+    assert parallel["ranks"] == 2
+    return serial, parallel

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from solver.errors import InputError, SolveError
-from mpi_helpers import mpirun as _mpirun
+from mpi_helpers import serial_and_two_ranks
 from solver.fem import mesh as geometry
 from solver.fem.backend import comm_world, import_dolfinx
 from solver.physics import laws
@@ -214,13 +214,7 @@ def _min():
 
 @pytest.mark.mpi
 def test_one_and_two_ranks_agree():
-    if COMM.size > 1:
-        pytest.skip("compares a serial run with a 2-rank run")
-    serial = small_case_results()
-    proc = _mpirun([str(Path(__file__).resolve())])
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert parallel["ranks"] == 2
+    serial, parallel = serial_and_two_ranks(small_case_results, Path(__file__).resolve())
     assert parallel["fraction"] == pytest.approx(serial["fraction"], rel=1e-8)
     assert parallel["a"] == pytest.approx(serial["a"], rel=1e-8)
     assert parallel["force"] == pytest.approx(serial["force"], rel=1e-8)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mpi_helpers import mpirun as _mpirun
+from mpi_helpers import serial_and_two_ranks
 from solver.errors import InputError, SolveError
 from solver.fem import mesh as geometry
 from solver.fem.backend import comm_world, import_dolfinx
@@ -294,13 +294,7 @@ def test_problem_bad_input():
 @pytest.mark.fem
 @pytest.mark.mpi
 def test_one_and_two_ranks_same_asr():
-    if COMM.size > 1:
-        pytest.skip("compares a serial run with a 2-rank run")
-    serial = rough_case_results()
-    proc = _mpirun([str(Path(__file__).resolve())])
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert parallel["ranks"] == 2
+    serial, parallel = serial_and_two_ranks(rough_case_results, Path(__file__).resolve())
     assert parallel["asr_film"] == pytest.approx(serial["asr_film"], rel=1e-8)
     assert parallel["asr_bv"] == pytest.approx(serial["asr_bv"], rel=1e-8)
     assert parallel["asr_bv_small_signal"] == pytest.approx(serial["asr_bv_small_signal"],

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from solver.errors import InputError, SolveError
-from mpi_helpers import mpirun as _mpirun
+from mpi_helpers import serial_and_two_ranks
 from solver.fem.backend import comm_world, import_dolfinx
 from solver.fem import contact
 from solver.fem import contact_results
@@ -399,13 +399,7 @@ def small_plastic_case(prefix: str = "pl_ranks_") -> dict:
 
 @pytest.mark.mpi
 def test_one_and_two_ranks_agree_plastic():
-    if COMM.size > 1:
-        pytest.skip("compares a serial run with a 2-rank run")
-    serial = small_plastic_case()
-    proc = _mpirun([str(Path(__file__).resolve())])
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert parallel["ranks"] == 2
+    serial, parallel = serial_and_two_ranks(small_plastic_case, Path(__file__).resolve())
     assert serial["p_max"] > 0
     assert parallel["fraction"] == pytest.approx(serial["fraction"], rel=1e-8)
     assert parallel["force"] == pytest.approx(serial["force"], rel=1e-8)

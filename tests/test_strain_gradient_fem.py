@@ -217,17 +217,11 @@ def cmsg_case(prefix: str = "cmsg_ranks_") -> dict:
 
 @pytest.mark.mpi
 def test_one_and_two_ranks_agree_with_gradient_hardening():
-    import json
     from pathlib import Path
 
-    from mpi_helpers import mpirun
-    if COMM.size > 1:
-        pytest.skip("compares a serial run with a 2-rank run")
-    serial = cmsg_case()
-    proc = mpirun([str(Path(__file__).resolve())])
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    parallel = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert parallel["ranks"] == 2 and serial["eta_max"] > 0
+    from mpi_helpers import serial_and_two_ranks
+    serial, parallel = serial_and_two_ranks(cmsg_case, Path(__file__).resolve())
+    assert serial["eta_max"] > 0
     for key in ("fraction", "force", "p_max", "eta_max"):
         assert parallel[key] == pytest.approx(serial[key], rel=1e-8), key
 
