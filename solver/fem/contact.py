@@ -334,8 +334,7 @@ class ContactProblem:
         owned = np.arange(len(top)) < self._n_owned
         self._top_norm = math.sqrt(self.comm.allreduce(float(np.sum(top[owned] ** 2)),
                                                        op=mpi().SUM))
-        self._xl = self.problem.x.duplicate()
-        self._xu = self.problem.x.duplicate()
+        self._xl, self._xu = self.problem.x.duplicate(), self.problem.x.duplicate()
         self._xl.set(PETSc.NINFINITY)
         self._xu.set(PETSc.INFINITY)
         with self._xl.localForm() as loc:
@@ -462,7 +461,8 @@ class ContactProblem:
         self.face_pressure.destroy()
         if self.active_set is not None:
             self.active_set.destroy()
-        self._xl.destroy(), self._xu.destroy()
+        for v in (self._xl, self._xu):
+            v.destroy()
 
     def last_iterations(self) -> int:
         """Newton iterations of the last solve (also a failed one)."""

@@ -215,4 +215,3 @@ def plastic_strain_section(cp: ContactProblem, physical_sizes, h_lateral: float)
     if cp.comm.rank != 0:
         return (np.zeros((0, 2)), np.zeros(0), title)
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), title)
-
